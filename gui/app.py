@@ -1,0 +1,101 @@
+"""QApplication set-up (names, es-MX locale, Qt's Spanish translations, style) and the GUI start sequence."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui import __version__
+from gui.context import AppContext
+from gui.settings import Settings
+from gui.tasks import TaskRunner
+from models.paths import data_dir
+from resources import resource_path
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists) speaking Spanish (Mexico)."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("Coordinación Estatal")
+    app.setOrganizationName("IMSS-BIENESTAR")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
+    QLocale.setDefault(QLocale(QLocale.Language.Spanish, QLocale.Country.Mexico))
+    if not getattr(app, "_ce_translators", None):
+        translators = []
+        translations = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for name in ("qtbase_es", "qt_es"):
+            translator = QTranslator(app)
+            if translator.load(name, translations):
+                app.installTranslator(translator)
+                translators.append(translator)
+        app._ce_translators = translators  # keep them alive
+        style = resource_path("style.qss")
+        if style.exists():
+            app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def open_context(db: str | Path, *, synchronous: bool = False, settings_path: Path | None = None):
+    """Open (create/upgrade) the database and build the context; office may still be unset (None)."""
+    from models.db import make_engine, make_session_factory, sqlite_file_of
+    from models.schema import ensure_database
+    from models.services import office as office_svc
+
+    engine = make_engine(db)
+    ensure_database(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        office = office_svc.get_office(session)
+        states = office_svc.list_states(session)
+    settings = Settings(settings_path or (data_dir() / "preferencias.ini"))
+    tasks = TaskRunner(synchronous=synchronous)
+    return factory, settings, tasks, office, states, sqlite_file_of(engine) or Path(str(db))
+
+
+def choose_office(factory, states) -> object | None:
+    """First start: ask which state this office is; store it. None if the user cancels."""
+    from gui.dialogs.office_dialog import NATIONAL_CHOICE, OfficeDialog
+    from models.services import office as office_svc
+
+    dialog = OfficeDialog(states)
+    if dialog.exec() != OfficeDialog.DialogCode.Accepted:
+        return None
+    choice = dialog.choice()
+    with factory.begin() as session:
+        return office_svc.set_office(session, None if choice == NATIONAL_CHOICE else choice)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Start the desktop application on ``args.db``."""
+    from gui.dialogs.error_dialog import install_excepthook
+    from gui.main_window import MainWindow
+    from models.schema import SchemaError
+
+    logging.basicConfig(level=logging.INFO)
+    app = create_application()
+    install_excepthook()
+    try:
+        factory, settings, tasks, office, states, db_path = open_context(args.db)
+    except SchemaError as exc:
+        QMessageBox.critical(None, "Coordinación Estatal", str(exc))
+        return 3
+    except Exception as exc:  # noqa: BLE001 - a damaged or unreadable file must not show a traceback
+        log.exception("Cannot open database")
+        QMessageBox.critical(None, "Coordinación Estatal", f"No se pudo abrir la base de datos {args.db}:\n{exc}")
+        return 3
+    if office is None:
+        office = choose_office(factory, states)
+        if office is None:
+            return 0
+    ctx = AppContext(factory, settings, tasks, office, db_path)
+    window = MainWindow(ctx)
+    window.show()
+    return app.exec()

@@ -1,0 +1,138 @@
+"""Headless subcommands. Imports no Qt: ``coordinacion --db PATH init`` works on a machine without a screen.
+
+To add a subcommand, write ``def add_X(subparsers)`` that registers a parser whose default ``func`` takes
+the parsed arguments and returns an exit code, and list it in ``REGISTRARS``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable
+
+from models.paths import default_db_path
+
+
+def _open(db: str):
+    from models.db import make_engine, make_session_factory
+    from models.schema import ensure_database
+
+    engine = make_engine(db)
+    status = ensure_database(engine)
+    return engine, make_session_factory(engine), status
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or upgrade the database and load the catalogue; optionally set the office."""
+    from models.services import office
+
+    _engine, factory, status = _open(args.db)
+    with factory.begin() as session:
+        if args.national:
+            office.set_office(session, None)
+        elif args.state:
+            state = office.find_state(session, args.state)
+            if state is None:
+                print(f"Entidad desconocida: {args.state}", file=sys.stderr)
+                return 2
+            office.set_office(session, state.inegi_code)
+        current = office.get_office(session)
+    if status.created:
+        print(f"Base de datos creada: {args.db} (esquema {status.to_version})")
+    elif status.from_version != status.to_version:
+        print(f"Base de datos actualizada del esquema {status.from_version} al {status.to_version}; respaldo: {status.backup_path}")
+    else:
+        print(f"Base de datos al día: {args.db} (esquema {status.to_version})")
+    print(f"Catálogo: {status.catalog_inserted} registros nuevos, {status.catalog_updated} actualizados")
+    print(f"Oficina: {current.label if current else 'sin configurar (se pregunta al abrir la aplicación)'}")
+    return 0
+
+
+LIST_COLUMNS = (
+    ("clues", "CLUES"), ("names", "NOMBRE"), ("states", "ENTIDAD"), ("typologies", "TIPOLOGIA"), ("levels", "NIVEL"),
+    ("municipalities", "MUNICIPIO"), ("localities", "LOCALIDAD"), ("statuses", "ESTATUS"), ("regions", "REGION"),
+    ("zones", "ZONA"), ("previous_clues", "CLUES ANTERIOR"),
+)
+
+
+def cmd_establishments_list(args: argparse.Namespace) -> int:
+    """Print the establishments of a state (or all) as CSV or JSON."""
+    from models.services import establishments, office
+
+    _engine, factory, _status = _open(args.db)
+    with factory() as session:
+        state_id = None
+        if args.state:
+            state = office.find_state(session, args.state)
+            if state is None:
+                print(f"Entidad desconocida: {args.state}", file=sys.stderr)
+                return 2
+            state_id = state.id
+        table = establishments.load_table(session, state_id)
+    keep = [i for i in range(len(table)) if args.include_retired or not table.retired[i]]
+    columns = [(getattr(table, attr), header) for attr, header in LIST_COLUMNS]
+    if args.format == "json":
+        records = [{header: values[i] for values, header in columns} for i in keep]
+        if args.include_retired:
+            for record, i in zip(records, keep):
+                record["DADO DE BAJA"] = table.retired[i]
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([header for _values, header in columns] + (["DADO DE BAJA"] if args.include_retired else []))
+        for i in keep:
+            row = [values[i] for values, _header in columns]
+            writer.writerow(row + (["SI" if table.retired[i] else "NO"] if args.include_retired else []))
+    return 0
+
+
+def add_init(subparsers) -> None:
+    p = subparsers.add_parser("init", help="crear o actualizar la base de datos y cargar el catálogo de referencia")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--state", help="entidad de esta oficina (clave INEGI, prefijo CLUES o nombre)")
+    group.add_argument("--national", action="store_true", help="esta es la oficina nacional (todas las entidades)")
+    p.set_defaults(func=cmd_init)
+
+
+def add_establishments(subparsers) -> None:
+    p = subparsers.add_parser("establishments", help="establecimientos de salud")
+    sub = p.add_subparsers(dest="action", required=True)
+    lst = sub.add_parser("list", help="listar establecimientos")
+    lst.add_argument("--state", help="entidad (clave INEGI, prefijo CLUES o nombre); todas si se omite")
+    lst.add_argument("--format", choices=("csv", "json"), default="csv")
+    lst.add_argument("--include-retired", action="store_true", help="incluir los dados de baja")
+    lst.set_defaults(func=cmd_establishments_list)
+
+
+REGISTRARS: list[Callable] = [add_init, add_establishments]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from gui import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="coordinacion", description="Coordinación Estatal IMSS-BIENESTAR. Sin subcomando abre la aplicación."
+    )
+    parser.add_argument("--db", default=str(default_db_path()), help="archivo de base de datos SQLite (predeterminado: %(default)s)")
+    parser.add_argument("--version", action="version", version=f"Coordinación Estatal {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMANDO")
+    for registrar in REGISTRARS:
+        registrar(subparsers)
+    return parser
+
+
+def run_headless(args: argparse.Namespace) -> int:
+    """Run a parsed subcommand, turning expected errors into one readable line."""
+    from models.schema import SchemaError
+
+    try:
+        return args.func(args)
+    except SchemaError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 3
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+
+

@@ -1,0 +1,60 @@
+"""AppContext: what every window needs, handed down explicitly (no globals)."""
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gui.settings import Settings
+from gui.tasks import TaskRunner
+from models.services.office import Office
+
+T = TypeVar("T")
+
+
+def current_username() -> str:
+    """The operating-system user, until sign-in exists."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some sandboxes
+        return "usuario"
+
+
+@dataclass
+class AppContext:
+    """Session factory, settings, task runner, the office, the database path and the user."""
+
+    session_factory: sessionmaker[Session]
+    settings: Settings
+    tasks: TaskRunner
+    office: Office
+    db_path: Path | None
+    username: str = field(default_factory=current_username)
+
+    def read(self, work: Callable[[Session], T]) -> Callable[[], T]:
+        """Wrap ``work(session)`` into a read-only job for the task runner."""
+
+        def job() -> T:
+            with self.session_factory() as session:
+                return work(session)
+
+        return job
+
+    def write(self, work: Callable[[Session], T]) -> Callable[[], T]:
+        """Wrap ``work(session)`` into a job that runs in one transaction (commit or roll back)."""
+
+        def job() -> T:
+            with self.session_factory.begin() as session:
+                return work(session)
+
+        return job
+
+    def run_read(self, work: Callable[[Session], Any], on_done=None, on_error=None, **kw) -> None:
+        self.tasks.run(self.read(work), on_done, on_error, **kw)
+
+    def run_write(self, work: Callable[[Session], Any], on_done=None, on_error=None, **kw) -> None:
+        self.tasks.run(self.write(work), on_done, on_error, write=True, **kw)

@@ -1,0 +1,1 @@
+"""Dialogs: forms, first-start office choice, errors."""

@@ -1,0 +1,100 @@
+"""The shell: menus, navigation, page stack and status bar. It composes pages and holds no domain logic."""
+from __future__ import annotations
+
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from gui import __version__
+from gui import settings as S
+from gui.context import AppContext
+from gui.pages.establishments import EstablishmentsPage
+
+
+class MainWindow(QMainWindow):
+    """Main window of Coordinación Estatal."""
+
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        self.setWindowTitle(f"Coordinación Estatal — {ctx.office.label}")
+        self.resize(1280, 780)
+        self.establishments = EstablishmentsPage(ctx, self)
+        self.pages = [self.establishments]
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.nav.addItem(page.title)
+            self.stack.addWidget(page)
+            page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self.busy_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.busy_label)
+        office = QLabel(f"{ctx.office.label}  ·  {ctx.db_path or ''}")
+        office.setObjectName("pageSubtitle")
+        self.statusBar().addPermanentWidget(office)
+        ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Trabajando…" if busy else ""))
+
+        geometry = ctx.settings.get(S.WINDOW_GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = ctx.settings.get(S.WINDOW_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
+        self.nav.setCurrentRow(min(ctx.settings.get(S.LAST_PAGE), len(self.pages) - 1))
+        self.establishments.reload()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&Archivo")
+        quit_action = QAction("&Salir", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        records = bar.addMenu("&Registros")
+        page = self.establishments
+        for action in (page.new_action, page.edit_action, page.retire_action, page.restore_action, None,
+                       page.undo_action, page.reload_action):
+            if action is None:
+                records.addSeparator()
+            else:
+                records.addAction(action)
+        help_menu = bar.addMenu("A&yuda")
+        about = QAction("&Acerca de Coordinación Estatal", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def show_about(self) -> None:
+        from models.paths import data_dir
+        from models.schema import SCHEMA_VERSION
+
+        QMessageBox.about(
+            self,
+            "Acerca de Coordinación Estatal",
+            f"<b>Coordinación Estatal</b> {__version__}<br>IMSS-BIENESTAR<br><br>"
+            f"Base de datos: {self.ctx.db_path}<br>Versión de esquema: {SCHEMA_VERSION}<br>"
+            f"Carpeta de datos: {data_dir()}",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        settings = self.ctx.settings
+        settings.set(S.WINDOW_GEOMETRY, self.saveGeometry())
+        settings.set(S.WINDOW_STATE, self.saveState())
+        settings.set(S.LAST_PAGE, self.nav.currentRow())
+        for page in self.pages:
+            page.save_settings()
+        settings.sync()
+        self.ctx.tasks.wait()
+        super().closeEvent(event)

@@ -1,0 +1,60 @@
+"""Every UI setting declared once, with its default. Stored in an INI file in the data folder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A declared setting: key, default and type."""
+
+    key: str
+    default: Any
+    type: type
+
+
+WINDOW_GEOMETRY = Setting("ventana/geometria", QByteArray(), QByteArray)
+WINDOW_STATE = Setting("ventana/estado", QByteArray(), QByteArray)
+LAST_PAGE = Setting("ventana/pagina", 0, int)
+EST_HEADER = Setting("establecimientos/encabezado", QByteArray(), QByteArray)
+EST_SEARCH = Setting("establecimientos/busqueda", "", str)
+EST_LEVEL = Setting("establecimientos/filtro_nivel", "", str)
+EST_TYPOLOGY = Setting("establecimientos/filtro_tipologia", "", str)
+EST_STATUS = Setting("establecimientos/filtro_estatus", "", str)
+EST_REGION = Setting("establecimientos/filtro_region", "", str)
+EST_SHOW_RETIRED = Setting("establecimientos/mostrar_bajas", False, bool)
+EST_SORT_COLUMN = Setting("establecimientos/orden_columna", 0, int)
+EST_SORT_ORDER = Setting("establecimientos/orden_sentido", 0, int)
+
+
+class Settings:
+    """Typed access to the declared settings."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def get(self, setting: Setting) -> Any:
+        value = self._qs.value(setting.key, setting.default)
+        if setting.type is bool and isinstance(value, str):
+            return value.lower() in ("true", "1")
+        if setting.type is QByteArray:
+            return value if isinstance(value, QByteArray) else setting.default
+        try:
+            return setting.type(value)
+        except (TypeError, ValueError):
+            return setting.default
+
+    def set(self, setting: Setting, value: Any) -> None:
+        self._qs.setValue(setting.key, value)
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+    @property
+    def path(self) -> str:
+        return self._qs.fileName()

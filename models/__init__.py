@@ -1,0 +1,1 @@
+"""Qt-free domain of Coordinación Estatal: ORM entities, validation, services, import/export."""

@@ -1,0 +1,139 @@
+"""Schema version and ordered upgrade steps; the database file is backed up before any upgrade.
+
+A new database is created from the models at ``SCHEMA_VERSION``. An older one is copied first (SQLite
+online backup API, consistent even while open), then upgraded step by step inside one transaction:
+if any step fails nothing is changed. ``tests/data/schema_vN.sql`` holds a snapshot of every released
+schema; a test fails when the models drift from the snapshot of the current version, so a model
+change cannot ship without a version bump and an upgrade step.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+import models.entities  # noqa: F401 - registers every table on Base.metadata
+from models.base import Base
+from models.catalog import CATALOG_VERSION, load_catalog, stored_catalog_version
+from models.db import make_session_factory, sqlite_file_of
+
+SCHEMA_VERSION = 1
+SCHEMA_META_KEY = "schema_version"
+
+UpgradeStep = Callable[[Connection], None]
+
+# Step N upgrades a database from version N to N + 1. Add new steps at the end; never edit a released one.
+UPGRADE_STEPS: dict[int, UpgradeStep] = {}
+
+
+class SchemaError(Exception):
+    """The database cannot be opened by this version of the app (message in Spanish)."""
+
+
+@dataclass
+class DatabaseStatus:
+    """What ``ensure_database`` found and did."""
+
+    created: bool
+    from_version: int
+    to_version: int
+    backup_path: Path | None
+    catalog_inserted: int
+    catalog_updated: int
+
+
+def read_schema_version(conn: Connection) -> int | None:
+    """The stored schema version, or None for an empty database."""
+    if not inspect(conn).has_table("app_meta"):
+        return None
+    value = conn.execute(text("SELECT value FROM app_meta WHERE key = :k"), {"k": SCHEMA_META_KEY}).scalar()
+    return int(value) if value is not None else None
+
+
+def _write_schema_version(conn: Connection, version: int) -> None:
+    updated = conn.execute(text("UPDATE app_meta SET value = :v WHERE key = :k"), {"v": str(version), "k": SCHEMA_META_KEY})
+    if updated.rowcount == 0:
+        conn.execute(text("INSERT INTO app_meta (key, value) VALUES (:k, :v)"), {"k": SCHEMA_META_KEY, "v": str(version)})
+
+
+def backup_sqlite_file(source: Path, destination: Path) -> Path:
+    """Consistent copy of a SQLite database with the online backup API (safe while it is open)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(destination))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return destination
+
+
+def upgrade_backup_path(db_file: Path, from_version: int) -> Path:
+    """Where the pre-upgrade copy goes: beside the database, named after the old version and the time."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return db_file.with_name(f"{db_file.stem}.antes-v{from_version}-{stamp}{db_file.suffix or '.sqlite3'}")
+
+
+def ensure_schema(
+    engine: Engine,
+    *,
+    target: int = SCHEMA_VERSION,
+    steps: Mapping[int, UpgradeStep] | None = None,
+) -> tuple[bool, int, Path | None]:
+    """Create or upgrade the schema. Returns (created, version found, backup path)."""
+    steps = UPGRADE_STEPS if steps is None else steps
+    with engine.connect() as conn:
+        found = read_schema_version(conn)
+        has_tables = bool(inspect(conn).get_table_names())
+    if found is None:
+        if has_tables:
+            raise SchemaError("El archivo no es una base de datos de Coordinación Estatal (no tiene versión de esquema).")
+        with engine.begin() as conn:
+            Base.metadata.create_all(conn)
+            _write_schema_version(conn, target)
+        return True, target, None
+    if found > target:
+        raise SchemaError(
+            f"La base de datos es de una versión más nueva de la aplicación (esquema {found}; "
+            f"esta versión conoce hasta el {target}). Actualice la aplicación."
+        )
+    if found == target:
+        return False, found, None
+    missing = [v for v in range(found, target) if v not in steps]
+    if missing:
+        raise SchemaError(f"No hay paso de actualización desde la versión de esquema {missing[0]}.")
+    backup = None
+    db_file = sqlite_file_of(engine)
+    if db_file is not None:
+        backup = backup_sqlite_file(db_file, upgrade_backup_path(db_file, found))
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # Table rebuilds in upgrade steps must not trip foreign keys half-way; checked at the end.
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+        for version in range(found, target):
+            steps[version](conn)
+        _write_schema_version(conn, target)
+        if engine.dialect.name == "sqlite":
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise SchemaError(f"La actualización dejaría referencias rotas ({len(problems)}); no se aplicó.")
+    return False, found, backup
+
+
+def ensure_database(engine: Engine) -> DatabaseStatus:
+    """Create or upgrade the schema, then load or upgrade the reference catalogue. Safe to call at every start."""
+    created, found, backup = ensure_schema(engine)
+    inserted = updated = 0
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        if stored_catalog_version(session) < CATALOG_VERSION:
+            result = load_catalog(session)
+            inserted, updated = result.inserted, result.updated
+    return DatabaseStatus(created, found, SCHEMA_VERSION, backup, inserted, updated)
