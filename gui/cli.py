@@ -70,7 +70,7 @@ def cmd_establishments_list(args: argparse.Namespace) -> int:
                 return 2
             state_id = state.id
         table = establishments.load_table(session, state_id)
-    keep = [i for i in range(len(table)) if args.include_retired or not table.retired[i]]
+    keep = sorted((i for i in range(len(table)) if args.include_retired or not table.retired[i]), key=table.clues.__getitem__)
     columns = [(getattr(table, attr), header) for attr, header in LIST_COLUMNS]
     if args.format == "json":
         records = [{header: values[i] for values, header in columns} for i in keep]

@@ -28,7 +28,7 @@ class MainWindow(QMainWindow):
         row.setSpacing(0)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(175)
         self.stack = QStackedWidget()
         for page in self.pages:
             self.nav.addItem(page.title)

@@ -56,6 +56,9 @@ def make_engine(db: Path | str, *, echo: bool = False) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record) -> None:
+            # Let SQLAlchemy, not the driver, open transactions: pysqlite otherwise runs DDL outside any
+            # transaction, so a failed schema upgrade would leave half its ALTERs applied.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -63,6 +66,10 @@ def make_engine(db: Path | str, *, echo: bool = False) -> Engine:
                 cur.execute(f"PRAGMA journal_mode={journal}")
                 cur.execute("PRAGMA synchronous=FULL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

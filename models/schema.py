@@ -137,3 +137,31 @@ def ensure_database(engine: Engine) -> DatabaseStatus:
             result = load_catalog(session)
             inserted, updated = result.inserted, result.updated
     return DatabaseStatus(created, found, SCHEMA_VERSION, backup, inserted, updated)
+
+
+def describe_sqlite_schema(conn: Connection) -> dict:
+    """Order-independent description of a SQLite schema (columns, keys, indexes), to compare two databases."""
+    out: dict = {}
+    tables = [r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    for table in tables:
+        columns = sorted(
+            (r[1], r[2].upper(), r[3], r[5]) for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')
+        )
+        fks = sorted((r[2], r[3], r[4]) for r in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")'))
+        indexes = []
+        for r in conn.exec_driver_sql(f'PRAGMA index_list("{table}")'):
+            cols = tuple(c[2] for c in conn.exec_driver_sql(f'PRAGMA index_info("{r[1]}")'))
+            indexes.append((bool(r[2]), cols))
+        out[table] = {"columns": columns, "foreign_keys": fks, "indexes": sorted(indexes)}
+    return out
+
+
+def dump_sqlite_schema(conn: Connection) -> str:
+    """The DDL of a SQLite database plus its schema version row: the snapshot format of tests/data/schema_vN.sql."""
+    statements = [r[0] + ";" for r in conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name")]
+    version = read_schema_version(conn)
+    statements.append(f"INSERT INTO app_meta (key, value) VALUES ('{SCHEMA_META_KEY}', '{version}');")
+    return "\n".join(statements) + "\n"

@@ -18,6 +18,40 @@ from models.text import fold, fold_raw
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+@dataclass
+class PreparedColumns:
+    """Rows ready for a ColumnarTableModel, computed off the UI thread (plain data only)."""
+
+    data: object
+    display: list[list[str]]
+    haystack: list[str]
+    row_of_id: dict[int, int]
+    ranks: dict[int, np.ndarray]
+
+
+def _fold_rows(rows: list[tuple[str, ...]], n: int) -> list[str]:
+    """Folded search text of every row, folding all rows in one call (C speed) and splitting back."""
+    if n == 0:
+        return []
+    joined = "\n".join(" ".join(parts).replace("\n", " ") for parts in rows)
+    folded = fold_raw(joined).split("\n")
+    if len(folded) != n:  # a character that folds into a line break would misalign rows
+        return [fold_raw(" ".join(parts)) for parts in rows]
+    return folded
+
+
+def _ranks(values: list[str]) -> np.ndarray:
+    """Rank of each value in accent- and case-insensitive order (ties keep row order)."""
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    keys = fold_raw("\n".join(v.replace("\n", " ") for v in values)).split("\n")
+    order = sorted(range(n), key=keys.__getitem__)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[np.asarray(order, dtype=np.int64)] = np.arange(n, dtype=np.int64)
+    return ranks
+
+
 @dataclass(frozen=True)
 class Column:
     """One visible column: the DTO attribute it shows, its header, and an optional value → text formatter."""
@@ -49,13 +83,42 @@ class ColumnarTableModel(QAbstractTableModel):
         self._categories: dict[str, np.ndarray] = {}
 
     # ---- data in --------------------------------------------------------------------------------------
-    def set_data(self, data) -> None:
-        """Replace every row."""
+    def prepare(self, data, sort_columns: Sequence[int] = ()) -> PreparedColumns:
+        """Everything expensive about new rows (display text, folded search text, sort ranks).
+
+        Pure Python and numpy, touches no Qt object: call it in the worker thread, then hand the result
+        to ``set_prepared`` on the UI thread, which only swaps references.
+        """
+        n = len(data.ids)
+        display = []
+        for col in self.columns:
+            values = getattr(data, col.attr)
+            display.append([col.formatter(v) for v in values] if col.formatter else values)
+        if self.search_attrs:
+            haystack = _fold_rows(list(zip(*(getattr(data, a) for a in self.search_attrs))), n)
+        else:
+            haystack = [""] * n
+        prepared = PreparedColumns(data, display, haystack, {row_id: i for i, row_id in enumerate(data.ids)}, {})
+        for column in sort_columns:
+            if 0 <= column < len(self.columns):
+                prepared.ranks[column] = _ranks(display[column])
+        return prepared
+
+    def set_prepared(self, prepared: PreparedColumns) -> None:
+        """Replace every row with prepared data (cheap: the UI thread only swaps references)."""
         self.beginResetModel()
-        self._data = data
-        self._n = len(data.ids)
-        self._rebuild()
+        self._data = prepared.data
+        self._n = len(prepared.data.ids)
+        self._display = prepared.display
+        self._haystack = prepared.haystack
+        self._row_of_id = prepared.row_of_id
+        self._ranks = dict(prepared.ranks)
+        self._categories = {}
         self.endResetModel()
+
+    def set_data(self, data) -> None:
+        """Replace every row (prepares on the calling thread; prefer prepare + set_prepared for large data)."""
+        self.set_prepared(self.prepare(data))
 
     def upsert(self, rows) -> None:
         """Replace the rows whose ids appear in ``rows`` (same DTO type) and append new ones."""
@@ -63,39 +126,19 @@ class ColumnarTableModel(QAbstractTableModel):
             self.set_data(rows)
             return
         attrs = [a for a in vars(rows) if isinstance(getattr(rows, a), list)]
-        self.beginResetModel()
+        data = self._data
         for i, row_id in enumerate(rows.ids):
             at = self._row_of_id.get(row_id)
             for attr in attrs:
-                target = getattr(self._data, attr)
+                target = getattr(data, attr)
                 value = getattr(rows, attr)[i]
                 if at is None:
                     target.append(value)
                 else:
                     target[at] = value
             if at is None:
-                self._row_of_id[row_id] = len(self._data.ids) - 1
-        self._n = len(self._data.ids)
-        self._rebuild()
-        self.endResetModel()
-
-    def _rebuild(self) -> None:
-        data = self._data
-        self._display = []
-        for col in self.columns:
-            values = getattr(data, col.attr)
-            self._display.append([col.formatter(v) for v in values] if col.formatter else values)
-        self._row_of_id = {row_id: i for i, row_id in enumerate(data.ids)}
-        # Fold all searchable text in one call (C speed), then split back into rows.
-        if self._n and self.search_attrs:
-            joined = "\n".join(
-                " ".join(parts).replace("\n", " ") for parts in zip(*(getattr(data, a) for a in self.search_attrs))
-            )
-            self._haystack = fold_raw(joined).split("\n")
-        else:
-            self._haystack = [""] * self._n
-        self._ranks = {}
-        self._categories = {}
+                self._row_of_id[row_id] = len(data.ids) - 1
+        self.set_prepared(self.prepare(data, sort_columns=tuple(self._ranks)))
 
     # ---- data out for the proxy ------------------------------------------------------------------------
     def haystack(self) -> list[str]:
@@ -110,11 +153,7 @@ class ColumnarTableModel(QAbstractTableModel):
     def sort_ranks(self, column: int) -> np.ndarray:
         """Rank of each row when sorted by a column's displayed text (accent- and case-insensitive)."""
         if column not in self._ranks:
-            keys = [fold(v) for v in self._display[column]] if self._n else []
-            order = sorted(range(self._n), key=keys.__getitem__)
-            ranks = np.empty(self._n, dtype=np.int64)
-            ranks[np.asarray(order, dtype=np.int64)] = np.arange(self._n, dtype=np.int64)
-            self._ranks[column] = ranks
+            self._ranks[column] = _ranks(self._display[column])
         return self._ranks[column]
 
     def row_of_id(self, row_id: int) -> int | None:

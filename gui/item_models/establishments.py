@@ -29,10 +29,10 @@ class EstablishmentTableModel(ColumnarTableModel):
         Column("clues", "CLUES", width=110),
         Column("names", "Nombre de la unidad", width=300),
         Column("typologies", "Tipología", width=180),
-        Column("levels", "Nivel de atención", level_label, width=120),
+        Column("levels", "Nivel de atención", level_label, width=135),
         Column("municipalities", "Municipio", width=150),
         Column("localities", "Localidad", width=170),
-        Column("statuses", "Estatus de operación", status_label, width=150),
+        Column("statuses", "Estatus de operación", status_label, width=165),
         Column("regions", "Región operativa", width=140),
         Column("zones", "Zona (ZSM)", width=140),
         Column("previous_clues", "CLUES anterior", width=110),
@@ -47,8 +47,15 @@ class EstablishmentTableModel(ColumnarTableModel):
         return _RETIRED_BRUSH if self._data.retired[row] else None
 
     def active_mask(self) -> np.ndarray:
-        """True for establishments not retired."""
-        return ~np.asarray(self._data.retired if self._data else [], dtype=bool)
+        """True for establishments not retired (cached until the rows change)."""
+        if "_active" not in self._categories:
+            self._categories["_active"] = ~np.asarray(self._data.retired if self._data else [], dtype=bool)
+        return self._categories["_active"]
+
+    def active_count(self) -> int:
+        if "_active_count" not in self._categories:
+            self._categories["_active_count"] = int(self.active_mask().sum())
+        return self._categories["_active_count"]
 
     def column_of(self, attr: str) -> int:
         return next(i for i, c in enumerate(self.columns) if c.attr == attr)

@@ -94,14 +94,16 @@ class EstablishmentsPage(QWidget):
         self.toolbar.addSeparator()
         self.undo_action = self._action("&Deshacer", QKeySequence.StandardKey.Undo, self.undo, "Deshacer el último cambio (Ctrl+Z)")
         self.reload_action = self._action("&Actualizar", QKeySequence.StandardKey.Refresh, self.reload, "Volver a leer la lista (F5)")
-        layout.addWidget(self.toolbar)
-
-        filters = QHBoxLayout()
+        actions_row = QHBoxLayout()
+        actions_row.addWidget(self.toolbar, 1)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Buscar por CLUES, nombre, municipio o localidad (Ctrl+F)…")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(320)
-        filters.addWidget(self.search, 2)
+        self.search.setMinimumWidth(240)
+        actions_row.addWidget(self.search, 1)
+        layout.addLayout(actions_row)
+
+        filters = QHBoxLayout()
         self.level_filter = self._combo("Todos los niveles")
         for value, label in LevelOfCare.choices():
             self.level_filter.addItem(label, value)
@@ -181,7 +183,7 @@ class EstablishmentsPage(QWidget):
         combo = QComboBox()
         combo.addItem(all_label, "")
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(12)
+        combo.setMinimumContentsLength(6)
         return combo
 
     # ---- settings ---------------------------------------------------------------------------------------
@@ -217,19 +219,24 @@ class EstablishmentsPage(QWidget):
     def reload(self) -> None:
         """Read the whole list (off the UI thread)."""
         state_id = self.state_id
+        model = self.model
+        sort_column = max(self.proxy.sort_column(), 0)
         self.count_label.setText("Cargando establecimientos…")
 
         def work(session: Session):
-            return svc.load_table(session, state_id), office_svc.list_states(session)
+            table = svc.load_table(session, state_id)
+            prepared = model.prepare(table, (sort_column,))  # heavy part, still off the UI thread
+            typologies = sorted({t for t in table.typologies if t})
+            regions = sorted({r for r in table.regions if r})
+            return prepared, typologies, regions, office_svc.list_states(session)
 
         self.ctx.run_read(work, self._loaded, self._failed, label="Cargando establecimientos…", parent=self)
 
     def _loaded(self, result) -> None:
-        table, states = result
+        prepared, typologies, regions, states = result
         self._states = states
-        self.model.set_data(table)
-        self._fill_value_filter(self.typology_filter, sorted({t for t in table.typologies if t}))
-        regions = sorted({r for r in table.regions if r})
+        self.model.set_prepared(prepared)
+        self._fill_value_filter(self.typology_filter, typologies)
         self._fill_value_filter(self.region_filter, regions)
         if regions:
             self.region_filter.addItem("(sin región)", NO_REGION)
@@ -274,7 +281,7 @@ class EstablishmentsPage(QWidget):
     def _update_count(self) -> None:
         if self.model.rowCount() == 0 and not self.loaded:
             return
-        active = int(self.model.active_mask().sum()) if self.model.rowCount() else 0
+        active = self.model.active_count()
         shown = self.proxy.rowCount()
         self.count_label.setText(
             f"Mostrando {format_int(shown)} de {format_int(active)} establecimientos activos"

@@ -1,0 +1,70 @@
+"""Shared fixtures: offscreen Qt, a fresh SQLite file per test, a private data folder per test."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+# Offscreen Qt, with a 1600×900 virtual monitor (the plugin's default screen is 800×800, smaller than
+# the window's minimum width, which would distort geometry tests and screenshots).
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={DATA / 'offscreen_screen.json'}"
+
+import pytest  # noqa: E402
+
+from models.db import make_engine, make_session_factory  # noqa: E402
+from models.schema import ensure_database  # noqa: E402
+from models.services import office as office_svc  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own data folder (settings, default database)."""
+    folder = tmp_path / "datos"
+    monkeypatch.setenv("COORDINACION_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "coordinacion.sqlite3"
+
+
+@pytest.fixture
+def engine(db_path):
+    eng = make_engine(db_path)
+    ensure_database(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine):
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def bc(factory) -> office_svc.StateInfo:
+    """Baja California, and this database set up as its office."""
+    with factory.begin() as session:
+        office_svc.set_office(session, "02")
+        return office_svc.find_state(session, "BC")
+
+
+class UnexpectedErrorDialog(AssertionError):
+    """An error dialog opened during a test that did not expect one (it would block offscreen forever)."""
+
+
+@pytest.fixture(autouse=True)
+def fail_on_error_dialog(monkeypatch):
+    """Turn the modal error box into a test failure carrying the message and the traceback."""
+    try:
+        import gui.dialogs.error_dialog as error_dialog
+    except ImportError:  # pragma: no cover - Qt not installed; non-GUI tests still run
+        return
+
+    def raise_instead(parent, message, details=""):
+        raise UnexpectedErrorDialog(f"{message}\n{details}")
+
+    monkeypatch.setattr(error_dialog, "show_error", raise_instead)

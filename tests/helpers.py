@@ -1,0 +1,23 @@
+"""Small builders used by several test modules."""
+from __future__ import annotations
+
+from models.services import establishments as svc
+
+
+def new_establishment(factory, state_id: int, clues: str, name: str, level: str = "PRIMER", **extra) -> svc.EstablishmentData:
+    """Create one establishment through the service, in its own transaction."""
+    with factory.begin() as session:
+        return svc.create_establishment(
+            session, svc.EstablishmentData(state_id=state_id, clues=clues, name=name, level_of_care=level, **extra), "prueba"
+        )
+
+
+def table_dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, for before/after comparisons."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(text(f'SELECT * FROM "{name}" ORDER BY 1')).fetchall()
+            for name in sorted(inspect(conn).get_table_names())
+        }
