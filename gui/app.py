@@ -73,13 +73,28 @@ def choose_office(factory, states) -> object | None:
         return office_svc.set_office(session, None if choice == NATIONAL_CHOICE else choice)
 
 
+def configure_logging() -> Path | None:
+    """Log to stderr and to ``registro.log`` in the data folder (a windowed app on Windows has no console)."""
+    from logging.handlers import RotatingFileHandler
+
+    handlers: list[logging.Handler] = [logging.StreamHandler()]
+    log_file: Path | None = data_dir() / "registro.log"
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8"))
+    except OSError:  # read-only profile: keep going with stderr only
+        log_file = None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers)
+    return log_file
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Start the desktop application on ``args.db``."""
     from gui.dialogs.error_dialog import install_excepthook
     from gui.main_window import MainWindow
     from models.schema import SchemaError
 
-    logging.basicConfig(level=logging.INFO)
+    configure_logging()
     app = create_application()
     install_excepthook()
     try:
