@@ -29,15 +29,18 @@ class PreparedColumns:
     ranks: dict[int, np.ndarray]
 
 
-def _fold_rows(rows: list[tuple[str, ...]], n: int) -> list[str]:
-    """Folded search text of every row, folding all rows in one call (C speed) and splitting back."""
+def _fold_columns(columns: Sequence[list[str]], n: int) -> list[str]:
+    """Folded search text of every row: each column is folded as one large string (C speed), then the
+    folded values of a row are joined with spaces."""
     if n == 0:
         return []
-    joined = "\n".join(" ".join(parts).replace("\n", " ") for parts in rows)
-    folded = fold_raw(joined).split("\n")
-    if len(folded) != n:  # a character that folds into a line break would misalign rows
-        return [fold_raw(" ".join(parts)) for parts in rows]
-    return folded
+    folded = []
+    for values in columns:
+        parts = fold_raw("\n".join(values)).split("\n")
+        if len(parts) != n:  # a value holding a line break: fold one by one
+            parts = [fold_raw(v).replace("\n", " ") for v in values]
+        folded.append(parts)
+    return list(map(" ".join, zip(*folded)))
 
 
 def _ranks(values: list[str]) -> np.ndarray:
@@ -93,9 +96,9 @@ class ColumnarTableModel(QAbstractTableModel):
         display = []
         for col in self.columns:
             values = getattr(data, col.attr)
-            display.append([col.formatter(v) for v in values] if col.formatter else values)
+            display.append(list(map(col.formatter, values)) if col.formatter else values)
         if self.search_attrs:
-            haystack = _fold_rows(list(zip(*(getattr(data, a) for a in self.search_attrs))), n)
+            haystack = _fold_columns([getattr(data, a) for a in self.search_attrs], n)
         else:
             haystack = [""] * n
         prepared = PreparedColumns(data, display, haystack, {row_id: i for i, row_id in enumerate(data.ids)}, {})

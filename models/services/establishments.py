@@ -120,7 +120,7 @@ def load_table(session: Session, state_id: int | None, ids: list[int] | None = N
     """Every establishment of a state (or of all states when None), retired ones included, in no set order.
 
     With ``ids``, only those establishments (to refresh rows after an edit). One query on the
-    establishments table with no joins and no per-value type conversion (100,000 rows in ~0.3 s); the
+    establishments table with no joins and no per-value type conversion (100,000 rows in ~0.45 s); the
     names of states, typologies, regions and zones come from small lookup tables.
     """
     e = Establishment.__table__.c
@@ -134,7 +134,13 @@ def load_table(session: Session, state_id: int | None, ids: list[int] | None = N
     if ids is not None:
         query = query.where(e.id.in_(ids))
     conn = session.connection()
-    rows = conn.execute(query).all()
+    result = conn.execute(query)
+    try:
+        # Plain tuples straight from the DBAPI cursor: SQLAlchemy Row objects cost another ~0.2 s per
+        # 100,000 rows, and no column here needs a result processor (enums are coerced to strings).
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
     table = EstablishmentTable()
     if not rows:
         return table
