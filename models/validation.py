@@ -30,10 +30,11 @@ def validate_clues(clues: str, state_prefix: str | None, institutions: set[str] 
     """Shape (2 letters state, 3 letters institution, 6 digits), state prefix and known institution."""
     if not clues:
         return "La CLUES es obligatoria."
+    example = f"{state_prefix or 'BC'}IMB000355"
     if len(clues) != 11:
-        return f"La CLUES debe tener 11 caracteres (tiene {len(clues)}); p. ej. BCIMB000355."
+        return f"La CLUES debe tener 11 caracteres (tiene {len(clues)}); p. ej. {example}."
     if not CLUES_PATTERN.match(clues):
-        return "La CLUES debe tener 2 letras de la entidad, 3 de la institución y 6 dígitos; p. ej. BCIMB000355."
+        return f"La CLUES debe tener 2 letras de la entidad, 3 de la institución y 6 dígitos; p. ej. {example}."
     if state_prefix and clues[:2] != state_prefix:
         return f"La CLUES empieza con «{clues[:2]}», pero la entidad del establecimiento usa el prefijo «{state_prefix}»."
     if institutions is not None and clues[2:5] not in institutions:
