@@ -106,7 +106,104 @@ def add_establishments(subparsers) -> None:
     lst.set_defaults(func=cmd_establishments_list)
 
 
-REGISTRARS: list[Callable] = [add_init, add_establishments]
+def _scope(session, state_text: str | None) -> tuple[int | None, str | None]:
+    """(state id or None for all, error message): --state if given, else the office's own state."""
+    from models.services import office
+
+    if state_text:
+        state = office.find_state(session, state_text)
+        return (state.id, None) if state else (None, f"Entidad desconocida: {state_text}")
+    current = office.get_office(session)
+    return (current.state.id if current and current.state else None), None
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Validate a file and (unless --dry-run) apply it in one transaction; print the summary."""
+    from models.importing.reader import ReadError
+    from models.importing.runner import plan_file
+    from models.importing.spec import get_kind
+    from models.paths import current_username
+
+    _engine, factory, _status = _open(args.db)
+    kind = get_kind(args.kind)
+    try:
+        with factory.begin() as session:
+            state_id, error = _scope(session, args.state)
+            if error:
+                print(error, file=sys.stderr)
+                return 2
+            plan = plan_file(session, args.kind, args.file, args.sheet, state_id)
+            print("\n".join(plan.summary_lines()))
+            if args.dry_run:
+                session.rollback()
+                print("Simulación (--dry-run): no se guardó nada.")
+                return 0
+            counts = kind.applier(session, plan, current_username(), overwrite_conflicts=args.overwrite)
+    except ReadError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    print("Importación aplicada: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from models.importing.export import export_establishments
+
+    _engine, factory, _status = _open(args.db)
+    with factory() as session:
+        state_id, error = _scope(session, args.state)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+        try:
+            count = export_establishments(session, args.out, state_id=state_id)
+        except (ValueError, OSError) as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            return 1
+    print(f"Se exportaron {count} establecimientos a {args.out}")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from models.importing.export import write_template
+
+    try:
+        write_template(args.kind, args.out)
+    except (ValueError, OSError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Plantilla escrita en {args.out}")
+    return 0
+
+
+def _kinds() -> list[str]:
+    from models.importing.spec import all_kinds
+
+    return [k.key for k in all_kinds()]
+
+
+def add_import_export(subparsers) -> None:
+    p = subparsers.add_parser("import", help="importar un archivo .xlsx, .xls, .ods o .csv (todo o nada)")
+    p.add_argument("kind", choices=_kinds(), help="qué datos contiene el archivo")
+    p.add_argument("file", help="archivo a importar")
+    p.add_argument("--sheet", help="hoja del libro (la primera si se omite)")
+    p.add_argument("--state", help="entidad cuyas filas se importan (predeterminado: la de esta oficina)")
+    p.add_argument("--dry-run", action="store_true", help="sólo validar y mostrar el resumen, sin guardar")
+    p.add_argument("--overwrite", action="store_true",
+                   help="sobrescribir también los campos editados en esta oficina después de la fecha del archivo")
+    p.set_defaults(func=cmd_import)
+    e = subparsers.add_parser("export", help="exportar a .xlsx o .csv")
+    e.add_argument("what", choices=("establishments",))
+    e.add_argument("--out", required=True, help="archivo de salida (.xlsx o .csv)")
+    e.add_argument("--state", help="entidad (predeterminado: la de esta oficina; todas en la oficina nacional)")
+    e.set_defaults(func=cmd_export)
+    t = subparsers.add_parser("template", help="escribir una plantilla .xlsx vacía para importar")
+    t.add_argument("kind", choices=_kinds())
+    t.add_argument("--out", required=True, help="archivo .xlsx")
+    t.set_defaults(func=cmd_template)
+
+
+REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export]
 
 
 def build_parser() -> argparse.ArgumentParser:

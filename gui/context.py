@@ -1,7 +1,6 @@
 """AppContext: what every window needs, handed down explicitly (no globals)."""
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,17 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gui.settings import Settings
 from gui.tasks import TaskRunner
+from models.paths import current_username
 from models.services.office import Office
 
 T = TypeVar("T")
-
-
-def current_username() -> str:
-    """The operating-system user, until sign-in exists."""
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some sandboxes
-        return "usuario"
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Where the app keeps its data: the user's data folder (platformdirs), overridable for tests and portable use."""
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -23,3 +24,11 @@ def data_dir() -> Path:
 def default_db_path() -> Path:
     """The embedded default database file."""
     return data_dir() / DB_FILENAME
+
+
+def current_username() -> str:
+    """The operating-system user, until sign-in exists."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some sandboxes
+        return "usuario"
