@@ -72,17 +72,22 @@ def read_raw(path: str | Path, sheet: str | None = None) -> tuple[list[list[Any]
     if path.suffix.lower() in EXCEL_SUFFIXES:
         import pandas as pd
 
-        sheets = list_sheets(path)
-        if not sheets:
-            raise ReadError(f"El libro «{path.name}» no tiene hojas.")
-        if sheet is None:
-            sheet = sheets[0]
-        elif sheet not in sheets:
-            raise ReadError(f"El libro «{path.name}» no tiene la hoja «{sheet}» (tiene: {', '.join(sheets)}).")
         try:
-            frame = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="calamine")
-        except Exception as exc:  # noqa: BLE001
-            raise ReadError(f"No se pudo leer la hoja «{sheet}» de «{path.name}»: {exc}") from exc
+            book = pd.ExcelFile(path, engine="calamine")  # opened once: sheet names and data
+        except Exception as exc:  # noqa: BLE001 - any parser failure means an unreadable file
+            raise ReadError(f"No se pudo leer el libro «{path.name}»: {exc}") from exc
+        with book:
+            sheets = list(book.sheet_names)
+            if not sheets:
+                raise ReadError(f"El libro «{path.name}» no tiene hojas.")
+            if sheet is None:
+                sheet = sheets[0]
+            elif sheet not in sheets:
+                raise ReadError(f"El libro «{path.name}» no tiene la hoja «{sheet}» (tiene: {', '.join(sheets)}).")
+            try:
+                frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+            except Exception as exc:  # noqa: BLE001
+                raise ReadError(f"No se pudo leer la hoja «{sheet}» de «{path.name}»: {exc}") from exc
         frame = frame.astype(object).where(frame.notna(), None)
         return frame.values.tolist(), sheet
     return _read_csv(path), None
@@ -144,12 +149,15 @@ def read_sheet(path: str | Path, sheet: str | None = None, known_headers: set[st
         width -= 1  # trailing unnamed columns
     headers = [name or f"Columna {i + 1}" for i, name in enumerate(headers[:width])]
     data = SheetData(str(Path(path).name), sheet_name, headers, header_row=h + 1)
+    rows, numbers = data.rows, data.row_numbers
     for i in range(h + 1, len(raw)):
-        row = raw[i][:width]
-        if all(is_blank(v) for v in row):
-            continue
-        if len(row) < width:
-            row = row + [None] * (width - len(row))
-        data.rows.append(row)
-        data.row_numbers.append(i + 1)
+        row = raw[i]
+        first = row[0] if row else None
+        if first is None or (first.__class__ is str and not first.strip()) or first != first:  # blank or NaN
+            if all(is_blank(v) for v in row[:width]):
+                continue
+        if len(row) != width:
+            row = row[:width] + [None] * (width - len(row))
+        rows.append(row)
+        numbers.append(i + 1)
     return data
