@@ -335,3 +335,15 @@ def test_cli_imports_exports_and_fails_on_an_unreadable_file(tmp_path):
     bad = cli(db, "import", "establishments", str(tmp_path / "no_existe.xlsx"))
     assert bad.returncode == 1 and "No existe" in bad.stderr
     assert cli(db, "template", "equivalences", "--out", str(tmp_path / "p.xlsx")).returncode == 0
+
+
+def test_a_table_starting_below_and_right_of_a1_keeps_spreadsheet_row_numbers(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["B3"], ws["C3"] = "CLUES", "NOMBRE DE LA UNIDAD"
+    ws["B4"], ws["C4"] = "QTIMB000001", "Centro de Salud Uno"
+    ws["B6"] = "QTIMB000002"  # row 5 left blank
+    book.save(tmp_path / "desplazada.xlsx")
+    sheet = read_sheet(tmp_path / "desplazada.xlsx", None, get_kind("establishments").known_headers())
+    assert sheet.header_row == 3 and sheet.row_numbers == [4, 6]
+    assert guess_mapping(get_kind("establishments"), sheet.headers)["clues"] == 1
