@@ -29,6 +29,9 @@ EST_REGION = Setting("establecimientos/filtro_region", "", str)
 EST_SHOW_RETIRED = Setting("establecimientos/mostrar_bajas", False, bool)
 EST_SORT_COLUMN = Setting("establecimientos/orden_columna", 0, int)
 EST_SORT_ORDER = Setting("establecimientos/orden_sentido", 0, int)
+IMPORT_DIR = Setting("importacion/carpeta", "", str)  # last folder a file was imported from
+EXPORT_DIR = Setting("exportacion/carpeta", "", str)  # last folder a file was written to
+IMPORT_WIZARD_GEOMETRY = Setting("importacion/geometria_asistente", QByteArray(), QByteArray)
 
 
 class Settings:

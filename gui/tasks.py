@@ -2,6 +2,10 @@
 on the UI thread. Writes run one at a time on their own single-thread pool (SQLite has one writer).
 A busy dialog appears only if a labelled task takes longer than ``PROGRESS_DELAY_MS``.
 
+Long jobs that report progress and can be cancelled use ``run_progress``: the job receives a
+:class:`~models.importing.plan.Progress` whose reports arrive on the UI thread as ``on_progress(done, total,
+stage)``; the caller keeps the returned ``Progress`` to ``cancel()`` it.
+
 Tests construct it with ``synchronous=True``: the work runs inline, deterministic, same callbacks.
 """
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from models.importing.plan import ImportCancelled, Progress
+
 log = logging.getLogger(__name__)
 PROGRESS_DELAY_MS = 500
 
@@ -25,9 +31,18 @@ class TaskFailure:
         self.exception = exc
         self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
+    @property
+    def cancelled(self) -> bool:
+        """The task stopped because the user cancelled it (nothing was saved)."""
+        return isinstance(self.exception, ImportCancelled)
+
 
 class _Relay(QObject):
     finished = Signal(object, bool)  # result or TaskFailure, ok
+
+
+class _ProgressRelay(QObject):
+    progressed = Signal(int, int, str)  # done, total, stage
 
 
 class _Job(QRunnable):
@@ -115,18 +130,67 @@ class TaskRunner(QObject):
             self.busy_changed.emit(True)
         (self._writes if write else self._reads).start(_Job(fn, relay))
 
+    def run_progress(
+        self,
+        fn: Callable[[Progress], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[TaskFailure], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
+        *,
+        write: bool = False,
+    ) -> Progress:
+        """Run ``fn(progress)`` off the UI thread, with its reports delivered to ``on_progress`` on the UI thread.
+
+        Returns the ``Progress``: ``cancel()`` makes the job's next report raise ``ImportCancelled``, which
+        arrives at ``on_error`` as a failure whose ``cancelled`` is true. The caller shows its own progress,
+        so no busy dialog is used.
+        """
+        if self.synchronous:
+            progress = Progress(on_progress)
+            self.run(lambda: fn(progress), on_done, on_error, write=write)
+            return progress
+        relay = _ProgressRelay()
+        if on_progress is not None:
+            relay.progressed.connect(on_progress, Qt.ConnectionType.QueuedConnection)
+        # Emitted in the worker, delivered on the UI thread. The lambda keeps the relay alive while the job
+        # runs, and ``done``/``failed`` keep it until the result (queued after every report) has arrived.
+        progress = Progress(lambda done, total, stage: relay.progressed.emit(done, total, stage))
+        keep = {"relay": relay}
+
+        def done(result: Any) -> None:
+            keep.clear()
+            if on_done is not None:
+                on_done(result)
+
+        def failed(failure: TaskFailure) -> None:
+            keep.clear()
+            self._dispatch_failure(failure, on_error)  # run() has already logged it
+
+        self.run(lambda: fn(progress), done, failed, write=write)
+        return progress
+
     def _deliver(self, payload, ok, on_done, on_error) -> None:
         if ok:
             if on_done is not None:
                 on_done(payload)
         else:
-            log.error("Task failed:\n%s", payload.traceback)
-            if on_error is not None:
-                on_error(payload)
-            else:
-                from gui.dialogs.error_dialog import show_failure
+            self._fail(payload, on_error)
 
-                show_failure(None, payload)
+    def _fail(self, payload: TaskFailure, on_error) -> None:
+        if payload.cancelled:
+            log.info("Task cancelled by the user")
+        else:
+            log.error("Task failed:\n%s", payload.traceback)
+        self._dispatch_failure(payload, on_error)
+
+    @staticmethod
+    def _dispatch_failure(payload: TaskFailure, on_error) -> None:
+        if on_error is not None:
+            on_error(payload)
+        elif not payload.cancelled:
+            from gui.dialogs.error_dialog import show_failure
+
+            show_failure(None, payload)
 
     @property
     def idle(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -11,10 +12,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QToolBar,
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 from gui import settings as S
 from gui.context import AppContext
 from gui.dialogs.establishment_form import EstablishmentForm
+from gui.dialogs.import_wizard import ImportWizard
 from gui.dialogs.retire_dialog import RetireDialog
 from gui.item_models.columnar import ColumnarFilterProxy
 from gui.item_models.establishments import EstablishmentTableModel
@@ -37,6 +41,7 @@ from models.text import format_int
 
 SEARCH_DELAY_MS = 120
 NO_REGION = "\x00sin-region"
+EXPORT_FILTERS = {"Libro de Excel (*.xlsx)": ".xlsx", "CSV UTF-8, separado por comas (*.csv)": ".csv"}
 
 
 @dataclass
@@ -63,6 +68,8 @@ class EstablishmentsPage(QWidget):
         self.loaded = False
         self.form: EstablishmentForm | None = None
         self.retire_dialog: RetireDialog | None = None
+        self.import_wizard: ImportWizard | None = None
+        self.message_box: QMessageBox | None = None
         self._undo: list[UndoStep] = []
         self._states: list[office_svc.StateInfo] = []
         self._build()
@@ -92,10 +99,18 @@ class EstablishmentsPage(QWidget):
         self.restore_action = self._action("&Restaurar", QKeySequence("Ctrl+R"), self.restore_selected,
                                            "Reactivar un establecimiento dado de baja (Ctrl+R)")
         self.toolbar.addSeparator()
+        self.import_action = self._action("&Importar…", QKeySequence("Ctrl+I"), lambda: self.open_import_wizard(),
+                                          "Importar establecimientos desde el catálogo CLUES o una hoja de cálculo (Ctrl+I)")
+        self.import_equivalences_action = self._action(
+            "Importar e&quivalencias de CLUES…", QKeySequence(), lambda: self.open_import_wizard("equivalences"),
+            "Importar la tabla de equivalencias de CLUES (SSA → IMSS-BIENESTAR)", toolbar=False)
+        self.export_action = self._action("E&xportar…", QKeySequence("Ctrl+Shift+E"), self.ask_export,
+                                          "Exportar a Excel o CSV los establecimientos que muestra la lista (Ctrl+Mayús+E)")
+        self.toolbar.addSeparator()
         self.undo_action = self._action("&Deshacer", QKeySequence.StandardKey.Undo, self.undo, "Deshacer el último cambio (Ctrl+Z)")
         self.reload_action = self._action("&Actualizar", QKeySequence.StandardKey.Refresh, self.reload, "Volver a leer la lista (F5)")
         actions_row = QHBoxLayout()
-        actions_row.addWidget(self.toolbar, 1)
+        actions_row.addWidget(self.toolbar)  # its natural width: no action hidden behind »
         self.search = QLineEdit()
         self.search.setPlaceholderText("Buscar por CLUES, nombre, municipio o localidad (Ctrl+F)…")
         self.search.setClearButtonEnabled(True)
@@ -168,14 +183,15 @@ class EstablishmentsPage(QWidget):
         self._retired_toggled(self.show_retired.isChecked())
         self._update_actions()
 
-    def _action(self, text: str, shortcut, slot, tip: str) -> QAction:
+    def _action(self, text: str, shortcut, slot, tip: str, toolbar: bool = True) -> QAction:
         action = QAction(text, self)
         action.setShortcut(shortcut)
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.triggered.connect(slot)
-        self.toolbar.addAction(action)
+        if toolbar:
+            self.toolbar.addAction(action)
         self.addAction(action)
         return action
 
@@ -451,9 +467,75 @@ class EstablishmentsPage(QWidget):
 
         self.ctx.run_read(lambda s: svc.load_table(s, state_id, ids), done, self._failed)
 
-    def _failed(self, failure: TaskFailure) -> None:
-        from PySide6.QtWidgets import QMessageBox
+    # ---- import and export ------------------------------------------------------------------------------
+    def open_import_wizard(self, kind_key: str = "establishments") -> ImportWizard:
+        """Open the import wizard (window-modal, not blocking); the list reloads after a committed import."""
+        wizard = ImportWizard(self.ctx, kind_key, self)
+        self.import_wizard = wizard
+        wizard.imported.connect(self._imported)
+        wizard.finished.connect(lambda _r, w=wizard: self.import_wizard is w and setattr(self, "import_wizard", None))
+        wizard.open()
+        return wizard
 
+    def _imported(self, counts: dict[str, int]) -> None:
+        parts = [f"{format_int(counts.get('nuevos', 0))} nuevos"] if "nuevos" in counts else []
+        parts.append(f"{format_int(counts.get('actualizados', 0))} actualizados")
+        if counts.get("rechazados"):
+            parts.append(f"{format_int(counts['rechazados'])} filas rechazadas")
+        self.status_message.emit("Importación terminada: " + ", ".join(parts) + ".")
+        self._undo.clear()  # an import cannot be undone, and older steps would silently revert imported values
+        self._update_actions()
+        self.reload()
+
+    def visible_ids(self) -> list[int]:
+        """Ids of the rows the list shows, in the order shown (current search, filters and sort)."""
+        ids = self.model.id_at
+        return [ids(int(row)) for row in self.proxy.visible_source_rows()]
+
+    def ask_export(self) -> None:
+        folder = self.ctx.settings.get(S.EXPORT_DIR)
+        scope = self.ctx.office.state.clues_prefix if self.ctx.office.state else "nacional"
+        name = f"establecimientos_{scope}_{_today():%Y-%m-%d}.xlsx"
+        path, chosen = QFileDialog.getSaveFileName(self, "Exportar establecimientos",
+                                                   str(Path(folder) / name) if folder else name,
+                                                   ";;".join(EXPORT_FILTERS))
+        if not path:
+            return
+        if Path(path).suffix.lower() not in (".xlsx", ".csv"):
+            path += EXPORT_FILTERS.get(chosen, ".xlsx")
+        self.ctx.settings.set(S.EXPORT_DIR, str(Path(path).parent))
+        self.export_to(path)
+
+    def export_to(self, path: str | Path) -> bool:
+        """Write the visible rows, in the visible order, to ``path`` (.xlsx or .csv) in the background."""
+        from models.importing.export import export_establishments
+
+        ids = self.visible_ids()
+        if not ids:
+            self.status_message.emit("No hay establecimientos que exportar con la búsqueda y los filtros actuales.")
+            return False
+        shown = str(Path(path))
+
+        def done(count: int) -> None:
+            self.status_message.emit(f"Se exportaron {format_int(count)} establecimientos a {shown}")
+
+        def failed(failure: TaskFailure) -> None:
+            if isinstance(failure.exception, (OSError, ValueError)):
+                self._warn(f"No se pudo escribir «{shown}». Si el archivo está abierto en otro programa, "
+                           f"ciérrelo e intente de nuevo.\n\n{failure.exception}")
+            else:
+                self._failed(failure)
+
+        self.ctx.run_read(lambda s: export_establishments(s, path, ids), done, failed,
+                          label="Exportando establecimientos…", parent=self)
+        return True
+
+    def _warn(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Establecimientos", text, QMessageBox.StandardButton.Ok, self)
+        self.message_box = box
+        box.open()
+
+    def _failed(self, failure: TaskFailure) -> None:
         exc = failure.exception
         if isinstance(exc, (svc.ConcurrencyError, svc.NotFoundError)):
             QMessageBox.warning(self, "Establecimientos", str(exc))
