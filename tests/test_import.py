@@ -347,3 +347,13 @@ def test_a_table_starting_below_and_right_of_a1_keeps_spreadsheet_row_numbers(tm
     sheet = read_sheet(tmp_path / "desplazada.xlsx", None, get_kind("establishments").known_headers())
     assert sheet.header_row == 3 and sheet.row_numbers == [4, 6]
     assert guess_mapping(get_kind("establishments"), sheet.headers)["clues"] == 1
+
+
+def test_fields_left_empty_in_the_office_are_filled_even_after_a_later_edit(factory, qro, tmp_path):
+    new_establishment(factory, qro.id, "QTIMB000012", "CS LA CAÑADA (CAPTURA LOCAL)")  # after the file's date
+    with factory() as session:
+        plan = plan_file(session, "establishments", old_copy("clues_qro.xlsx", tmp_path), None, qro.id)
+    [update_] = [u for u in plan.updated if u.key == "QTIMB000012"]
+    assert set(update_.conflicts) == {"name"}  # the one field this office filled in
+    assert update_.changes["municipality"] == ("", "QUERÉTARO")
+    assert plan.show("typology_id", update_.changes["typology_id"][1]) == "Centro de Salud"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -85,28 +84,6 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def _show(name: str, value: Any, typologies: dict[int, str]) -> str:
-    """A planned value as the user knows it: labels for catalogue values, dd/mm/yyyy dates."""
-    from datetime import date
-
-    from models.enums import LevelOfCare, OperatingStatus
-
-    if value is None or value == "":
-        return "(vacío)"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    try:
-        if name == "level_of_care":
-            return LevelOfCare(value).label
-        if name == "operating_status":
-            return OperatingStatus(value).label
-    except ValueError:
-        pass
-    if name == "typology_id":
-        return typologies.get(value, str(value))
-    return str(value)
 
 
 class TextTableModel(QAbstractTableModel):
@@ -639,11 +616,8 @@ class ValidationPage(QWizardPage):
 
         def work(progress: Progress) -> tuple[ImportPlan, dict[str, list[list[str]]]]:
             def read(session: Session) -> tuple[ImportPlan, dict[str, list[list[str]]]]:
-                from models.services.establishments import form_options
-
                 plan = kind.planner(session, data, mapping, state_id, file_date, progress=progress)
-                typologies = {t[0]: t[1] for t in form_options(session, state_id or 0).typologies}
-                return plan, summary_tables(plan, typologies)  # the tables' text is built here, off the UI thread
+                return plan, summary_tables(plan)  # the tables' text is built here, off the UI thread
 
             return w.ctx.read(read)()
 
@@ -815,7 +789,7 @@ class ResultPage(QWizardPage):
         self.summary.setText(f"Se importó el archivo {html.escape(source)}:<ul>{''.join(lines)}</ul>")
 
 
-def summary_tables(plan: ImportPlan, typologies: dict[int, str]) -> dict[str, list[list[str]]]:
+def summary_tables(plan: ImportPlan) -> dict[str, list[list[str]]]:
     """The validation page's tables as text: rejected rows, warnings, changes and conflicts (one line per field)."""
     labels = {**get_kind("establishments").labels(), **plan.field_labels}  # updates change establishment fields
     tables: dict[str, list[list[str]]] = {
@@ -828,7 +802,7 @@ def summary_tables(plan: ImportPlan, typologies: dict[int, str]) -> dict[str, li
         for table, fields in (("changes", update.changes), ("conflicts", update.conflicts)):
             for name, (old, new) in fields.items():
                 tables[table].append([str(update.row), update.key, _field_label(labels, name),
-                                      _show(name, old, typologies), _show(name, new, typologies)])
+                                      plan.show(name, old), plan.show(name, new)])
     return tables
 
 

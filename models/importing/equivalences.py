@@ -116,6 +116,7 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
     now = utcnow()
     counts = {"actualizados": len(plan.updated), "sin_cambios": len(plan.unchanged),
               "rechazados": len(plan.rejected_rows), "omitidos_otra_entidad": plan.skipped_other_state}
+    progress.report(0, len(plan.updated), "Guardando")
     if not plan.updated:
         return counts
     for planned in plan.updated:
@@ -140,6 +141,7 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
         if i % 500 == 0:
             progress.report(i, len(params), "Guardando")
     audit.record(session, user, "importar", "equivalencias_clues", None, None, {"archivo": plan.source, **counts})
+    progress.report(len(params), len(params), "Guardando")
     return counts
 
 

@@ -36,7 +36,6 @@ from models.validation import (
     validate_coordinates,
     validate_optional_text,
     validate_past_date,
-    validate_required_text,
 )
 
 IMPORT_MARK = " (importación)"
@@ -156,7 +155,9 @@ class _Lookups:
                                     "estado de mexico": self.states_by_text["15"], "coahuila": self.states_by_text["05"]})
         self.institutions = set(session.scalars(select(Institution.code)))
         self.typologies: dict[str, tuple[int, str | None]] = {}
+        self.typology_names: dict[int, str] = {}
         for t in session.execute(select(Typology.id, Typology.code, Typology.name, Typology.default_level)):
+            self.typology_names[t.id] = t.name
             level = t.default_level.value if t.default_level is not None else None
             self.typologies[fold(t.name)] = (t.id, level)
             self.typologies[fold(t.code)] = (t.id, level)
@@ -359,6 +360,11 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
     labels = KIND.labels()
     plan = ImportPlan(KIND.key, sheet.source + (f" — hoja «{sheet.sheet}»" if sheet.sheet else ""), list(headers),
                       total_rows=len(sheet.rows), field_labels=labels)
+    plan.value_names = {
+        "typology_id": look.typology_names, "state_id": look.state_names,
+        "level_of_care": {m.value: m.label for m in LevelOfCare},
+        "operating_status": {m.value: m.label for m in OperatingStatus},
+    }
     file_date = _parse_utc(file_date)
     total = len(sheet.rows)
     progress.report(0, total, "Validando filas")
@@ -519,8 +525,9 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
             and not (record[changed_by_at] or "").endswith(IMPORT_MARK)
             and (_parse_utc(record[updated_at]) or file_date) > file_date
         )
-        if edited_after:
-            update_.conflicts, update_.changes = changes, {}
+        if edited_after:  # fields this office had filled in keep their value unless the user overwrites
+            update_.conflicts = {k: v for k, v in changes.items() if v[0] is not None and v[0] != ""}
+            update_.changes = {k: v for k, v in changes.items() if k not in update_.conflicts}
         plan.updated.append(update_)
     progress.report(total, total, "Validando filas")
     return plan
@@ -536,6 +543,8 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
         "rechazados": len(plan.rejected_rows), "omitidos_otra_entidad": plan.skipped_other_state,
         "conflictos_sobrescritos": sum(1 for u in updates if u.conflicts) if overwrite_conflicts else 0,
     }
+    total = len(plan.new) + len(updates)
+    progress.report(0, total, "Guardando")
     if not plan.new and not updates:
         return counts  # nothing to write: the database (audit trail included) stays exactly as it was
     expected = {u.record_id: u.version for u in updates}
@@ -549,7 +558,6 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
                 )
     now = utcnow()
     who = user + IMPORT_MARK
-    total = len(plan.new) + len(updates)
     done = 0
     # New rows go straight to the driver as tuples (SQLAlchemy's per-row parameter processing costs more
     # than SQLite's own work at 50,000 rows); values are converted here exactly as the ORM stores them.
@@ -608,6 +616,7 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
             progress.report(done, total, "Guardando")
     audit.record(session, user, "importar", "establecimientos", None, None, {"archivo": plan.source, **counts})
     session.flush()
+    progress.report(total, total, "Guardando")  # last chance to cancel before the caller commits
     return counts
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models.entities import Establishment, Region, State, Typology, Zone
 from models.enums import LevelOfCare, OperatingStatus
 from models.importing.cells import needs_guard, neutralise, to_text
-from models.importing.plan import ImportPlan
+from models.importing.plan import NO_PROGRESS, ImportPlan, Progress
 from models.importing.spec import get_kind
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -96,21 +96,23 @@ def establishment_rows(session: Session, ids: list[int] | None = None, state_id:
 
 
 def export_establishments(session: Session, path: str | Path, ids: list[int] | None = None,
-                          state_id: int | None = None) -> int:
+                          state_id: int | None = None, progress: Progress = NO_PROGRESS) -> int:
     """Write establishments (``ids`` in that order, or all of ``state_id``) to .xlsx or .csv; returns the count."""
+    progress.report(0, 1, "Leyendo")
     headers, rows = establishment_rows(session, ids, state_id)
-    write_table(path, headers, rows, sheet="Establecimientos")
+    write_table(path, headers, rows, sheet="Establecimientos", progress=progress)
     return len(rows)
 
 
-def write_table(path: str | Path, headers: list[str], rows: list[list[Any]], sheet: str = "Datos") -> None:
+def write_table(path: str | Path, headers: list[str], rows: list[list[Any]], sheet: str = "Datos",
+                progress: Progress = NO_PROGRESS) -> None:
     """A table to .xlsx (formatted) or .csv (UTF-8 with BOM, which Excel opens with accents intact)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         _write_csv(path, headers, rows)
     elif suffix == ".xlsx":
-        _write_xlsx(path, [(sheet, headers, rows)])
+        _write_xlsx(path, [(sheet, headers, rows)], progress)
     else:
         raise ValueError(f"Formato no admitido: «{path.suffix}». Use .xlsx o .csv.")
 
@@ -131,44 +133,70 @@ def _write_csv(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
     tmp.replace(path)  # never a half-written file under the final name
 
 
-def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]]) -> None:
-    import pandas as pd
-    from openpyxl.styles import Alignment, Font, PatternFill
+def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], list[list[Any]]]],
+                progress: Progress = NO_PROGRESS) -> None:
+    """Workbook written cell by cell with xlsxwriter in constant memory: strings are always written as
+    text (never as formulas), dates as date cells, numbers as numbers."""
+    import xlsxwriter
 
     tmp = path.with_name(path.name + ".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_numbers": False, "strings_to_urls": False})
+    try:
+        header_format = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F5C4D",
+                                         "valign": "vcenter"})
+        date_format = book.add_format({"num_format": DATE_FORMAT.lower()})
+        text_guard = book.add_format({"quote_prefix": True})
+        total = sum(len(rows) for _name, _headers, rows in sheets)
+        done = 0
         for name, headers, rows in sheets:
-            pd.DataFrame(rows, columns=headers, dtype=object).to_excel(writer, sheet_name=name, index=False)
-            ws = writer.sheets[name]
-            header_font, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F5C4D")
-            for cell in ws[1]:
-                cell.font, cell.fill = header_font, fill
-                cell.alignment = Alignment(vertical="center", wrap_text=False)
-            ws.freeze_panes = "A2"
+            ws = book.add_worksheet(name[:31])
             widths = [len(h) for h in headers]
-            for r, row in enumerate(rows, start=2):
-                for c, value in enumerate(row, start=1):
-                    if isinstance(value, (date, datetime)):
-                        ws.cell(r, c).number_format = DATE_FORMAT
-                        width = 10
-                    elif isinstance(value, str):
+            for c, header in enumerate(headers):
+                ws.write_string(0, c, header, header_format)
+            for r, row in enumerate(rows, start=1):
+                for c, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    if value.__class__ is str:
                         if needs_guard(value):
-                            target = ws.cell(r, c)
-                            target.value = value
-                            target.data_type = "s"  # text, never a formula
-                            target.quotePrefix = True
+                            ws.write_string(r, c, value, text_guard)
+                        else:
+                            ws.write_string(r, c, value)
                         width = len(value)
+                    elif isinstance(value, datetime):
+                        ws.write_datetime(r, c, value.replace(tzinfo=None), date_format)
+                        width = 10
+                    elif isinstance(value, date):
+                        ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
+                        width = 10
+                    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                        ws.write_number(r, c, value)
+                        width = len(str(value))
                     else:
-                        width = len(to_text(value))
-                    if width > widths[c - 1]:
-                        widths[c - 1] = width
-            from openpyxl.utils import get_column_letter
-
-            for c, width in enumerate(widths, start=1):
-                ws.column_dimensions[get_column_letter(c)].width = min(width + 2, MAX_WIDTH)
+                        text = to_text(value)
+                        ws.write_string(r, c, text)
+                        width = len(text)
+                    if width > widths[c]:
+                        widths[c] = width
+                done += 1
+                if done % 2000 == 0:
+                    progress.report(done, total, "Escribiendo")
+            # constant_memory streams rows, so widths are set after the data (xlsxwriter allows it)
+            for c, width in enumerate(widths):
+                ws.set_column(c, c, min(width + 2, MAX_WIDTH))
+            ws.freeze_panes(1, 0)
             if rows:
-                ws.auto_filter.ref = ws.dimensions
-    tmp.replace(path)
+                ws.autofilter(0, 0, len(rows), len(headers) - 1)
+        book.close()
+    except BaseException:
+        try:
+            book.close()
+        except Exception:  # noqa: BLE001 - already failing; the original error is what matters
+            pass
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)  # never a half-written file under the final name
 
 
 def write_rejected(plan: ImportPlan, path: str | Path) -> int:

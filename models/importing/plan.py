@@ -86,6 +86,14 @@ class ImportPlan:
     warnings: list[RowIssue] = field(default_factory=list)
     skipped_other_state: int = 0
     field_labels: dict[str, str] = field(default_factory=dict)
+    value_names: dict[str, dict[Any, str]] = field(default_factory=dict)  # e.g. typology id → name
+
+    def show(self, key: str, value: Any) -> str:
+        """A planned value as the user reads it (names instead of ids, dd/mm/yyyy dates)."""
+        names = self.value_names.get(key)
+        if names is not None and value in names:
+            return names[value]
+        return _show(value)
 
     @property
     def conflict_count(self) -> int:
@@ -126,8 +134,8 @@ class ImportPlan:
             for name, (old, new) in update.conflicts.items():
                 label = self.field_labels.get(name, name)
                 lines.append(
-                    f"Conflicto — fila {update.row}, {update.key}, {label}: en esta oficina «{_show(old)}», "
-                    f"en el archivo «{_show(new)}»"
+                    f"Conflicto — fila {update.row}, {update.key}, {label}: en esta oficina «{self.show(name, old)}», "
+                    f"en el archivo «{self.show(name, new)}»"
                 )
         return lines
 
