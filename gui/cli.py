@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from gui.cli_regions import add_regions
 from models.paths import default_db_path
 
 
@@ -203,7 +204,7 @@ def add_import_export(subparsers) -> None:
     t.set_defaults(func=cmd_template)
 
 
-REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export]
+REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions]
 
 
 def build_parser() -> argparse.ArgumentParser:

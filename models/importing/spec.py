@@ -88,6 +88,7 @@ def get_kind(key: str) -> ImportKind:
     """A registered kind (importing the per-kind modules registers them)."""
     import models.importing.equivalences  # noqa: F401
     import models.importing.establishments  # noqa: F401
+    import models.importing.regions  # noqa: F401
 
     try:
         return KINDS[key]
