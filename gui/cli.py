@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 
 from gui.cli_regions import add_regions
+from gui.cli_weekend import add_weekend
 from models.paths import default_db_path
 
 
@@ -204,7 +205,7 @@ def add_import_export(subparsers) -> None:
     t.set_defaults(func=cmd_template)
 
 
-REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions]
+REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -89,6 +89,7 @@ def get_kind(key: str) -> ImportKind:
     import models.importing.equivalences  # noqa: F401
     import models.importing.establishments  # noqa: F401
     import models.importing.regions  # noqa: F401
+    import models.importing.weekend  # noqa: F401
 
     try:
         return KINDS[key]
