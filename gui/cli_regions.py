@@ -45,7 +45,7 @@ def write_summary(summary, fmt: str, out=None) -> None:
 def cmd_regions_summary(args: argparse.Namespace) -> int:
     """Print the per-state regionalisation table (registered, or the published one) with its computed total."""
     from gui.cli import _open
-    from models.services import office, regions
+    from models.services import office, region_figures
 
     _engine, factory, _status = _open(args.db)
     with factory() as session:
@@ -56,7 +56,7 @@ def cmd_regions_summary(args: argparse.Namespace) -> int:
                 print(f"Entidad desconocida: {args.state}", file=sys.stderr)
                 return 2
             state_id = state.id
-        build = regions.published_summary if args.published else regions.regions_summary
+        build = region_figures.published_summary if args.published else region_figures.regions_summary
         summary = build(session, state_id)
     write_summary(summary, args.format)
     return 0

@@ -9,6 +9,7 @@ from gui import __version__
 from gui import settings as S
 from gui.context import AppContext
 from gui.pages.establishments import EstablishmentsPage
+from gui.pages.regions import RegionsPage
 
 
 class MainWindow(QMainWindow):
@@ -20,7 +21,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Coordinación Estatal — {ctx.office.label}")
         self.resize(1280, 780)
         self.establishments = EstablishmentsPage(ctx, self)
-        self.pages = [self.establishments]
+        self.regions = RegionsPage(ctx, self)  # reads its data each time it is shown
+        self.pages = [self.establishments, self.regions]
+        self._establishments_stale = False
 
         central = QWidget()
         row = QHBoxLayout(central)
@@ -35,6 +38,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._page_shown)
+        # region and zone columns of the establishments list change when the Regions page writes
+        self.regions.data_changed.connect(lambda: setattr(self, "_establishments_stale", True))
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -55,6 +61,11 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.nav.setCurrentRow(min(ctx.settings.get(S.LAST_PAGE), len(self.pages) - 1))
         self.establishments.reload()
+
+    def _page_shown(self, row: int) -> None:
+        if self.pages[row] is self.establishments and self._establishments_stale:
+            self._establishments_stale = False
+            self.establishments.reload()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()

@@ -23,6 +23,8 @@ from models.importing.runner import plan_file
 from models.importing.spec import get_kind
 from models.services import establishments as est_svc
 from models.services import office as office_svc
+from models.services import referrals as ref_svc
+from models.services import region_figures as fig_svc
 from models.services import regions as svc
 from models.services.establishments import ConcurrencyError
 from models.validation import ValidationError
@@ -302,7 +304,7 @@ def test_supervision_teams_members_and_supervised_establishments(factory, bc, un
     with factory.begin() as s:
         svc.retire_team(s, team.id, USER)
         assert svc.list_teams(s, bc.id) == []
-        assert svc.regions_summary(s, bc.id).rows[0].supervision_teams == 0
+        assert fig_svc.regions_summary(s, bc.id).rows[0].supervision_teams == 0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -348,10 +350,10 @@ def test_three_states_entered_as_published_give_the_published_rows_and_a_compute
     made = {prefix: enter_structure(factory, prefix, figures) for prefix, figures in PUBLISHED.items()}
     with factory() as s:
         for prefix, figures in PUBLISHED.items():
-            summary = svc.regions_summary(s, state(factory, prefix).id)
+            summary = fig_svc.regions_summary(s, state(factory, prefix).id)
             assert [row.figures() for row in summary.rows] == [figures]
             assert summary.total.figures() == figures
-        everything = svc.regions_summary(s)
+        everything = fig_svc.regions_summary(s)
     by_name = {row.state_name: row.figures() for row in everything.rows}
     assert by_name["Baja California"] == (3, 3, 3, 4, 10)
     assert by_name["Colima"] == (2, 2, 2, 4, 10)
@@ -364,7 +366,7 @@ def test_three_states_entered_as_published_give_the_published_rows_and_a_compute
     # The consistency panel agrees with the published figures …
     for prefix in PUBLISHED:
         with factory() as s:
-            report = svc.consistency(s, state(factory, prefix).id)
+            report = fig_svc.consistency(s, state(factory, prefix).id)
         assert report.differences == [] and report.clean, (prefix, report)
         assert report.period_label == "1 de enero – 30 de junio de 2024"
     # … until a zone is retired (its establishments, coordinating hospital included, go to another zone).
@@ -372,7 +374,7 @@ def test_three_states_entered_as_published_give_the_published_rows_and_a_compute
     with factory.begin() as s:
         svc.retire_zone(s, tl["zones"][3], USER, move_to=tl["zones"][0])
     with factory() as s:
-        report = svc.consistency(s, state(factory, "TL").id)
+        report = fig_svc.consistency(s, state(factory, "TL").id)
     assert {c.key: (c.registered, c.published, c.difference) for c in report.differences} == {
         "zones": (3, 4, -1),
         "coordinating_hospitals": (3, 4, -1),
@@ -383,7 +385,7 @@ def test_three_states_entered_as_published_give_the_published_rows_and_a_compute
 
 def test_published_totals_are_computed_from_the_rows(factory):
     with factory() as s:
-        published = svc.published_summary(s)
+        published = fig_svc.published_summary(s)
     assert len(published.rows) == 23
     assert published.total.figures() == tuple(sum(r.figures()[i] for r in published.rows) for i in range(5))
     assert published.total.figures() == (135, 160, 160, 419, 556)  # the printed totals happen to agree
@@ -399,7 +401,7 @@ def test_consistency_checks_name_the_problems(engine, factory, bc, units):
     with factory.begin() as s:
         svc.create_region(s, bc.id, "Región vacía", USER)
         svc.assign_establishments(s, zone, [units["BCIMB000101"]], USER)
-        report = svc.consistency(s, bc.id)
+        report = fig_svc.consistency(s, bc.id)
     assert [(z.zone_name, z.reason) for z in report.zones_without_coordinator] == [("ZSM Mexicali", "No tiene hospital coordinador.")]
     assert [r.region_name for r in report.regions_without_zones] == ["Región vacía"]
     assert len(report.units_without_zone) == 10 and "BCIMB000108" not in {u.clues for u in report.units_without_zone}
@@ -411,8 +413,8 @@ def test_consistency_checks_name_the_problems(engine, factory, bc, units):
     with engine.begin() as conn:
         conn.execute(text("UPDATE zones SET coordinating_establishment_id = :h WHERE id = :z"), {"h": foreign.id, "z": zone})
     with factory() as s:
-        report = svc.consistency(s, bc.id)
-        other_side = svc.consistency(s, sonora.id)
+        report = fig_svc.consistency(s, bc.id)
+        other_side = fig_svc.consistency(s, sonora.id)
     assert [(c.zone_name, c.clues, c.establishment_state) for c in report.cross_state_coordinators] == [
         ("ZSM Mexicali", "SRIMB000001", "Sonora")]
     assert [(c.zone_name, c.zone_state) for c in other_side.cross_state_coordinators] == [("ZSM Mexicali", "Baja California")]
@@ -427,12 +429,12 @@ def test_distance_between_known_points():
     # Zócalo of Mexico City (19.4326, -99.1332) to the Zócalo of Puebla (19.0414, -98.2063): 106.64 km on
     # the WGS84 ellipsoid (Vincenty's inverse formula, computed independently); the haversine formula on
     # the mean-radius sphere gives 106.59 km — both 107 km to the kilometre.
-    d = svc.distance_km(19.4326, -99.1332, 19.0414, -98.2063)
+    d = ref_svc.distance_km(19.4326, -99.1332, 19.0414, -98.2063)
     assert round(d) == 107 and d == pytest.approx(106.64, abs=0.3)
-    assert svc.distance_km(19.0414, -98.2063, 19.4326, -99.1332) == pytest.approx(d)
+    assert ref_svc.distance_km(19.0414, -98.2063, 19.4326, -99.1332) == pytest.approx(d)
     # One degree of latitude along a meridian is 2πR/360 = 111.195 km on a sphere of radius 6,371.0088 km.
-    assert svc.distance_km(20.0, -99.0, 21.0, -99.0) == pytest.approx(111.195, abs=0.001)
-    assert svc.distance_km(32.6245, -115.4523, 32.6245, -115.4523) == 0.0
+    assert ref_svc.distance_km(20.0, -99.0, 21.0, -99.0) == pytest.approx(111.195, abs=0.001)
+    assert ref_svc.distance_km(32.6245, -115.4523, 32.6245, -115.4523) == 0.0
 
 
 def test_nearest_hospital_of_the_same_state_is_suggested(factory, bc, units):
@@ -445,11 +447,11 @@ def test_nearest_hospital_of_the_same_state_is_suggested(factory, bc, units):
     with factory.begin() as s:
         est_svc.retire_establishment(s, closed.id, "Cierre", date(2024, 1, 2), "prueba")
     with factory() as s:
-        best = svc.nearest_hospital(s, units["BCIMB000103"])  # Centro de Salud Tijuana
-        ranked = svc.nearest_hospitals(s, units["BCIMB000104"], limit=4)  # Centro de Salud Ensenada
-        assert svc.nearest_hospital(s, units["BCIMB000108"]) is None  # no coordinates
+        best = ref_svc.nearest_hospital(s, units["BCIMB000103"])  # Centro de Salud Tijuana
+        ranked = ref_svc.nearest_hospitals(s, units["BCIMB000104"], limit=4)  # Centro de Salud Ensenada
+        assert ref_svc.nearest_hospital(s, units["BCIMB000108"]) is None  # no coordinates
     assert best.clues == "BCIMB000020" and best.distance_km == pytest.approx(
-        svc.distance_km(32.5, -117.0, 32.5290, -117.0190))
+        ref_svc.distance_km(32.5, -117.0, 32.5290, -117.0190))
     assert [h.clues for h in ranked] == ["BCIMB000030", "BCIMB000020", "BCIMB000040", "BCIMB000010"]
     assert ranked == sorted(ranked, key=lambda h: h.distance_km)
 
@@ -459,21 +461,21 @@ def test_referral_defaults_to_the_coordinating_hospital_and_can_be_overridden(fa
     cs = units["BCIMB000101"]
     with factory.begin() as s:
         svc.assign_establishments(s, zone, [cs], USER)
-        assert svc.referral_for(s, cs).hospital_id is None  # no coordinating hospital yet
+        assert ref_svc.referral_for(s, cs).hospital_id is None  # no coordinating hospital yet
         svc.set_coordinator(s, zone, units["BCIMB000010"], USER)
-        default = svc.referral_for(s, cs)
-        explicit = svc.set_referral(s, cs, units["BCIMB000040"], USER)
+        default = ref_svc.referral_for(s, cs)
+        explicit = ref_svc.set_referral(s, cs, units["BCIMB000040"], USER)
     assert (default.hospital_clues, default.is_default) == ("BCIMB000010", True)
-    assert default.distance_km == pytest.approx(svc.distance_km(32.6630, -115.4680, 32.6245, -115.4523))
+    assert default.distance_km == pytest.approx(ref_svc.distance_km(32.6630, -115.4680, 32.6245, -115.4523))
     assert (explicit.hospital_clues, explicit.is_default, explicit.zone_name) == ("BCIMB000040", False, "ZSM Mexicali")
     for target, message in ((units["BCIMB000102"], "no es un hospital"), (cs, "su propio hospital"),
                             (units["BCIMB000108"], "dado de baja")):
         with pytest.raises(ValidationError) as err, factory.begin() as s:
-            svc.set_referral(s, cs, target, USER)
+            ref_svc.set_referral(s, cs, target, USER)
         assert message in err.value.errors["referral_establishment_id"]
     with factory.begin() as s:
-        back = svc.set_referral(s, cs, None, USER)
-        network = {r.clues: r for r in svc.referral_network(s, bc.id)}
+        back = ref_svc.set_referral(s, cs, None, USER)
+        network = {r.clues: r for r in ref_svc.referral_network(s, bc.id)}
     assert (back.hospital_clues, back.is_default) == ("BCIMB000010", True)
     assert set(network) == {c for c, _n, level, *_x in BC_ESTABLISHMENTS if level == "PRIMER"} - {"BCIMB000108"}
     assert network["BCIMB000102"].hospital_id is None and network["BCIMB000102"].zone_id is None
@@ -489,11 +491,11 @@ def test_far_referrals_at_the_60_km_boundary(factory, bc):
     with factory.begin() as s:
         svc.assign_establishments(s, zone, [near.id, far.id], USER)
         svc.set_coordinator(s, zone, hospital.id, USER)
-        listed = svc.far_referrals(s, bc.id)
+        listed = ref_svc.far_referrals(s, bc.id)
         far_km = listed[0].distance_km if listed else None
-        assert [r.clues for r in svc.far_referrals(s, bc.id, far_km)] == []  # "more than": not at exactly the limit
-        assert [r.clues for r in svc.far_referrals(s, bc.id, far_km - 0.01)] == ["BCIMB000902"]
-        assert [r.clues for r in svc.far_referrals(s, bc.id, 50)] == ["BCIMB000902", "BCIMB000901"]  # farthest first
+        assert [r.clues for r in ref_svc.far_referrals(s, bc.id, far_km)] == []  # "more than": not at exactly the limit
+        assert [r.clues for r in ref_svc.far_referrals(s, bc.id, far_km - 0.01)] == ["BCIMB000902"]
+        assert [r.clues for r in ref_svc.far_referrals(s, bc.id, 50)] == ["BCIMB000902", "BCIMB000901"]  # farthest first
     assert [r.clues for r in listed] == ["BCIMB000902"]
     assert far_km == pytest.approx(60.60, abs=0.01) and listed[0].is_default
 
@@ -551,8 +553,8 @@ def test_import_the_assignment_list(factory, bc, units):
     assert any("Regiones operativas nuevas: 3" in line for line in plan.summary_lines())
     with factory() as s:
         tree = svc.load_tree(s, bc.id)
-        summary = svc.regions_summary(s, bc.id)
-        network = {r.clues: r for r in svc.referral_network(s, bc.id)}
+        summary = fig_svc.regions_summary(s, bc.id)
+        network = {r.clues: r for r in ref_svc.referral_network(s, bc.id)}
         zones = s.scalars(select(Zone)).all()
     assert [(r.name, [(z.name, z.coordinating_clues, [u.clues for u in z.establishments]) for z in r.zones])
             for r in tree.regions] == [
@@ -650,8 +652,8 @@ def test_changed_assignments_are_counted_as_updates(factory, bc, units, tmp_path
     }
     with factory() as s:
         tree = {z.name: z for r in svc.load_tree(s, bc.id).regions for z in r.zones}
-        summary = svc.regions_summary(s, bc.id).rows[0]
-        tecate = svc.referral_for(s, units["BCIMB000107"])
+        summary = fig_svc.regions_summary(s, bc.id).rows[0]
+        tecate = ref_svc.referral_for(s, units["BCIMB000107"])
     assert tree["ZSM MEXICALI"].coordinating_clues == "BCIMB000040"
     assert [u.clues for u in tree["ZSM ENSENADA"].establishments] == ["BCIMB000030", "BCIMB000103", "BCIMB000104", "BCIMB000105"]
     assert summary.figures() == (3, 3, 3, 1, 0)  # Hospital General Mexicali is now the "other" hospital
@@ -680,7 +682,7 @@ def test_file_and_database_disagreements_about_zones_and_coordinators(factory, b
     ]
     assert counts["regiones_creadas"] == 1 and counts["zonas_creadas"] == 1
     with factory() as s:
-        report = svc.consistency(s, bc.id)
+        report = fig_svc.consistency(s, bc.id)
         tree = {z.name: z for r in svc.load_tree(s, bc.id).regions for z in r.zones}
     assert sorted(z.zone_name for z in report.zones_without_coordinator) == ["ZSM ENSENADA", "ZSM TECATE", "ZSM TIJUANA"]
     assert "BCIMB000106" in [u.clues for u in tree["ZSM MEXICALI"].establishments]
