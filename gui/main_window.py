@@ -1,7 +1,6 @@
 """The shell: menus, navigation, page stack and status bar. It composes pages and holds no domain logic."""
 from __future__ import annotations
 
-
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
@@ -10,6 +9,7 @@ from gui import settings as S
 from gui.context import AppContext
 from gui.pages.establishments import EstablishmentsPage
 from gui.pages.regions import RegionsPage
+from gui.pages.weekend import WeekendPage
 
 
 class MainWindow(QMainWindow):
@@ -22,7 +22,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 780)
         self.establishments = EstablishmentsPage(ctx, self)
         self.regions = RegionsPage(ctx, self)  # reads its data each time it is shown
-        self.pages = [self.establishments, self.regions]
+        self.weekend = WeekendPage(ctx, self)  # computes the first time it is shown
+        self.pages = [self.establishments, self.regions, self.weekend]
         self._establishments_stale = False
 
         central = QWidget()
