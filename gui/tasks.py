@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 PROGRESS_DELAY_MS = 500
 
 
+def _expected(exc: BaseException) -> bool:
+    """Refusals the domain raises on purpose (bad input, stale record, unreadable file, no permission)."""
+    from models.importing.reader import ReadError
+    from models.services.establishments import ConcurrencyError, NotFoundError
+    from models.validation import ValidationError
+
+    return isinstance(exc, (ValidationError, ConcurrencyError, NotFoundError, ReadError, PermissionError))
+
+
 class TaskFailure:
     """An exception raised by a task, with its formatted traceback (plain data, crosses threads)."""
 
@@ -179,6 +188,8 @@ class TaskRunner(QObject):
     def _fail(self, payload: TaskFailure, on_error) -> None:
         if payload.cancelled:
             log.info("Task cancelled by the user")
+        elif _expected(payload.exception):
+            log.info("Task refused: %s", payload.exception)  # a Spanish message for the user, not a bug
         else:
             log.error("Task failed:\n%s", payload.traceback)
         self._dispatch_failure(payload, on_error)

@@ -127,3 +127,26 @@ def test_level_and_status_show_spanish_labels(models):
     assert model.index(row, 3).data() == "Primer nivel"
     row = model._data.statuses.index("CERRADO_TEMPORALMENTE")
     assert model.index(row, 6).data() == "Cerrado temporalmente"
+
+
+def test_expected_refusals_are_logged_without_a_traceback(caplog):
+    import logging
+
+    from gui.tasks import TaskRunner
+    from models.validation import ValidationError
+
+    runner = TaskRunner(synchronous=True)
+    seen = []
+
+    def refuse():
+        raise ValidationError({"clues": "La CLUES es obligatoria."})
+
+    def crash():
+        raise RuntimeError("bug")
+
+    with caplog.at_level(logging.INFO, logger="gui.tasks"):
+        runner.run(refuse, None, seen.append)
+        runner.run(crash, None, seen.append)
+    assert [type(f.exception) for f in seen] == [ValidationError, RuntimeError]
+    levels = [(r.levelname, "Traceback" in r.getMessage()) for r in caplog.records]
+    assert levels == [("INFO", False), ("ERROR", True)]
