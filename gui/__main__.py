@@ -10,6 +10,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is not None:
         return run_headless(args)
+    if args.self_test:
+        from gui.self_test import run_self_test
+
+        return run_self_test(args)
     from gui.app import run_gui  # Qt is imported only here
 
     return run_gui(args)

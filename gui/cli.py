@@ -216,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", default=str(default_db_path()), help="archivo de base de datos SQLite (predeterminado: %(default)s)")
     parser.add_argument("--version", action="version", version=f"Coordinación Estatal {__version__}")
+    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)  # see gui/self_test.py
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMANDO")
     for registrar in REGISTRARS:
         registrar(subparsers)
