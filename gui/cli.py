@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from gui.cli_authorisations import add_authorisations
 from gui.cli_regions import add_regions
 from gui.cli_weekend import add_weekend
 from models.paths import default_db_path
@@ -205,7 +206,8 @@ def add_import_export(subparsers) -> None:
     t.set_defaults(func=cmd_template)
 
 
-REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend]
+REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend,
+                              add_authorisations]
 
 
 def build_parser() -> argparse.ArgumentParser:
