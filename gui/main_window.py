@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMe
 from gui import __version__
 from gui import settings as S
 from gui.context import AppContext
+from gui.pages.authorisations import AuthorisationsPage
 from gui.pages.establishments import EstablishmentsPage
 from gui.pages.regions import RegionsPage
 from gui.pages.weekend import WeekendPage
@@ -23,7 +24,8 @@ class MainWindow(QMainWindow):
         self.establishments = EstablishmentsPage(ctx, self)
         self.regions = RegionsPage(ctx, self)  # reads its data each time it is shown
         self.weekend = WeekendPage(ctx, self)  # computes the first time it is shown
-        self.pages = [self.establishments, self.regions, self.weekend]
+        self.authorisations = AuthorisationsPage(ctx, self)
+        self.pages = [self.establishments, self.regions, self.weekend, self.authorisations]
         self._establishments_stale = False
 
         central = QWidget()

@@ -90,6 +90,7 @@ def get_kind(key: str) -> ImportKind:
     import models.importing.establishments  # noqa: F401
     import models.importing.regions  # noqa: F401
     import models.importing.weekend  # noqa: F401
+    import models.importing.authorisations  # noqa: F401
 
     try:
         return KINDS[key]
