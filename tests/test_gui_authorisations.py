@@ -17,6 +17,7 @@ from gui.settings import Settings
 from gui.tasks import TaskRunner
 from models.enums import AuthorisationStatus as S
 from models.services import authorisations as svc
+from models.services import documents
 from models.services import office as office_svc
 from tests.helpers import new_establishment
 
@@ -55,7 +56,7 @@ def qd(value: date) -> QDate:
     return QDate(value.year, value.month, value.day)
 
 
-def test_a_licence_moved_to_granted_changes_the_table_and_the_expiring_list(qtbot, make_page, factory, bc):
+def test_a_licence_moved_to_granted_changes_the_table_and_the_expiring_list(qtbot, make_page, factory, bc, tmp_path):
     hospital = new_establishment(factory, bc.id, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     new_establishment(factory, bc.id, "BCIMB000010", "Centro de Salud Ensenada")
     page = make_page()
@@ -129,6 +130,25 @@ def test_a_licence_moved_to_granted_changes_the_table_and_the_expiring_list(qtbo
     assert [(e.from_status, e.to_status) for e in page.history_model.rows] == [
         (None, "REQUERIDA"), ("REQUERIDA", "INGRESADA"), ("INGRESADA", "OTORGADA")]
     assert page.history_model.rows[-1].comment == "Licencia recibida en ventanilla"
+
+    # the scanned licence is attached to the granted procedure, copied and checksummed
+    scan = tmp_path / "licencia escaneada.pdf"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    page.attach_file(scan)
+    [(doc, check)] = page.document_rows()
+    assert doc.original_name == "licencia escaneada.pdf" and check.ok
+    assert page.documents_model.data(page.documents_model.index(0, 3)) == "Íntegro"
+    stored = documents.document_path(doc)
+    assert stored.read_bytes() == scan.read_bytes() and stored.parent.name == "documentos"
+    stored.write_bytes(b"%PDF-1.4 alterado")  # someone edits the copy behind the app's back
+    page.select_procedure(granted.id)
+    page._load_documents(granted.id)
+    [(_doc, check)] = page.document_rows()
+    assert check.status == documents.TAMPERED and "fue modificado" in check.message
+    page.documents_view.setCurrentIndex(page.documents_model.index(0, 0))
+    messages = []
+    page.status_message.connect(messages.append)
+    assert page.open_document() is False and messages == [check.message]  # never opened silently
     shot(page, "establishment")
 
     after = page.compliance_row("LIC_SAN")

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QDate, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QScrollArea,
     QAbstractItemView,
     QComboBox,
     QDateEdit,
@@ -43,6 +47,7 @@ from gui.settings import Setting
 from gui.tasks import TaskFailure
 from models.entities import AuthorisationType, Authority, ServiceType
 from models.services import authorisations as svc
+from models.services import documents
 from models.services import establishments as est_svc
 from models.services import office as office_svc
 from models.text import fold, format_int
@@ -207,7 +212,11 @@ class AuthorisationsPage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_compliance(), "&Cumplimiento y alertas")
-        self.tabs.addTab(self._build_establishment(), "&Por establecimiento")
+        detail = QScrollArea()  # on a small screen the establishment panel scrolls instead of growing the window
+        detail.setWidgetResizable(True)
+        detail.setFrameShape(QFrame.Shape.NoFrame)
+        detail.setWidget(self._build_establishment())
+        self.tabs.addTab(detail, "&Por establecimiento")
         layout.addWidget(self.tabs, 1)
 
         self.reload_action = QAction("Actualizar", self)
@@ -360,9 +369,24 @@ class AuthorisationsPage(QWidget):
             Col("A", lambda e: status_label(e.to_status)), Col("Usuario", lambda e: e.user),
             Col("Comentario", lambda e: e.comment)], self)
         self.history_view = _table(self.history_model, 4)
+        self.documents_model = RowsModel([
+            Col("Documento", lambda d: d[0].original_name), Col("Agregado", lambda d: dmy(d[0].added_at.date())),
+            Col("Por", lambda d: d[0].added_by), Col("Archivo", lambda d: d[1].message if not d[1].ok else "Íntegro")],
+            self, alert=lambda d: not d[1].ok)
+        self.documents_view = _table(self.documents_model, 0)
+        self.documents_view.doubleClicked.connect(lambda _i: self.open_document())
+        self.attach_button = QPushButton("Ad&juntar…")
+        self.attach_button.setToolTip("Adjuntar el escaneo del trámite (PDF, JPG o PNG); se copia a la carpeta de datos")
+        self.attach_button.clicked.connect(self.choose_document)
+        self.open_document_button = QPushButton("A&brir")
+        self.open_document_button.clicked.connect(self.open_document)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self._group("Historial del trámite", self.history_view, []))
+        side.addWidget(self._group("Documentos del trámite", self.documents_view,
+                                   [self.attach_button, self.open_document_button]))
         proc_split = QSplitter(Qt.Orientation.Horizontal)
         proc_split.addWidget(self._group("Trámites", self.procedures_view, [self.change_status_button]))
-        proc_split.addWidget(self._group("Historial del trámite", self.history_view, []))
+        proc_split.addWidget(side)
         proc_split.setSizes([620, 420])
 
         self.services_model = RowsModel([
@@ -679,7 +703,61 @@ class AuthorisationsPage(QWidget):
     def _show_history(self) -> None:
         p = self.current_procedure()
         self.history_model.set_rows(self.detail.histories.get(p.id, []) if (p and self.detail) else [])
+        self._load_documents(p.id if p else None)
         self._update_actions()
+
+    # ---- documents --------------------------------------------------------------------------------------
+    def _load_documents(self, authorisation_id: int | None) -> None:
+        self.documents_model.set_rows([])
+        if authorisation_id is None:
+            return
+
+        def work(session: Session):  # reading and checksumming the files happens off the UI thread
+            return [(d, documents.verify_document(d)) for d in documents.list_documents(session, authorisation_id)]
+
+        def done(rows) -> None:
+            current = self.current_procedure()
+            if current is not None and current.id == authorisation_id:
+                self.documents_model.set_rows(rows)
+                self._update_actions()
+
+        self.ctx.run_read(work, done, self._failed)
+
+    def document_rows(self) -> list[tuple[documents.DocumentData, documents.Verification]]:
+        return list(self.documents_model.rows)
+
+    def choose_document(self) -> None:
+        p = self.current_procedure()
+        if p is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "Adjuntar documento", "", "Documentos escaneados (*.pdf *.jpg *.jpeg *.png)")
+        if path:
+            self.attach_file(path)
+
+    def attach_file(self, path: str | Path) -> None:
+        """Copy ``path`` into the data folder and attach it to the selected procedure (one write task)."""
+        p = self.current_procedure()
+        if p is None:
+            return
+        user = self.ctx.username
+
+        def done(doc: documents.DocumentData) -> None:
+            self.status_message.emit(f"Documento «{doc.original_name}» adjuntado al trámite {p.type_code}.")
+            self._load_documents(p.id)
+
+        self.ctx.run_write(lambda s: documents.attach_document(s, p.id, path, user), done, self._failed)
+
+    def open_document(self) -> bool:
+        """Open the selected document with the system viewer; a missing or altered file is said, not opened."""
+        row = self.documents_model.row_object(self.documents_view.currentIndex().row())
+        if row is None:
+            return False
+        doc, check = row
+        if not check.ok:
+            self.status_message.emit(check.message)
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(documents.document_path(doc))))
 
     def _show_responsables(self) -> None:
         s = self.current_service()
@@ -693,6 +771,8 @@ class AuthorisationsPage(QWidget):
         self.override_button.setEnabled(has and self.current_requirement() is not None)
         self.change_status_button.setEnabled(has and self.current_procedure() is not None)
         self.add_responsable_button.setEnabled(has and self.current_service() is not None)
+        self.attach_button.setEnabled(has and self.current_procedure() is not None)
+        self.open_document_button.setEnabled(self.documents_view.currentIndex().isValid())
 
     # ---- dialogs ----------------------------------------------------------------------------------------
     def _open(self, dialog, message) -> object:
@@ -754,7 +834,7 @@ class AuthorisationsPage(QWidget):
     # ---- errors -----------------------------------------------------------------------------------------
     def _failed(self, failure: TaskFailure) -> None:
         exc = failure.exception
-        if isinstance(exc, (svc.ConcurrencyError, svc.NotFoundError)):
+        if isinstance(exc, (svc.ConcurrencyError, svc.NotFoundError, documents.DocumentError)):
             box = QMessageBox(QMessageBox.Icon.Warning, "Autorizaciones sanitarias", str(exc),
                               QMessageBox.StandardButton.Ok, self)
             self.message_box = box
