@@ -242,3 +242,26 @@ def test_national_office_chooses_the_state_and_f5_reloads(qtbot, make_page, fact
     page.set_period(date(TODAY.year, 1, 1), TODAY)
     page.save_settings()
     shot(page, "national")
+
+
+def test_licences_spreadsheet_goes_through_the_import_wizard_and_the_table_follows(qtbot, make_page, factory, bc):
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QWizard
+
+    mexicali = new_establishment(factory, bc.id, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
+    new_establishment(factory, bc.id, "BCIMB000734", "Hospital General Tijuana", "SEGUNDO")
+    new_establishment(factory, bc.id, "BCIMB000010", "Centro de Salud Ensenada", "PRIMER")
+    page = make_page()
+    wizard = page.open_import_wizard()
+    assert wizard.isVisible() and wizard.kind.key == "authorisations"
+    wizard.file_page.set_file(Path(__file__).parent / "data" / "authorisations" / "autorizaciones_bc.xlsx")
+    for _ in range(3):  # preview → columns → validation
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    assert wizard.currentPage() is wizard.validation_page
+    assert wizard.validation_page.count_labels["nuevos"].text() == "5"
+    wizard.button(QWizard.WizardButton.CommitButton).click()
+    with factory() as s:  # rows 4, 7 and 8 of the file belong to the Mexicali hospital
+        assert sorted(a.type_code for a in svc.list_authorisations(s, mexicali.id)) == ["LIC_CNSNS", "LIC_SAN", "PERMISO"]
+    row = page.compliance_row("LIC_CNSNS")
+    assert row is not None and row["Vigentes"] == "1"

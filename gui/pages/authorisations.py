@@ -206,6 +206,10 @@ class AuthorisationsPage(QWidget):
         self.reload_button = QPushButton("&Actualizar")
         self.reload_button.setToolTip("Volver a calcular la tabla y las alertas (F5)")
         self.reload_button.clicked.connect(self.reload)
+        self.import_button = QPushButton("&Importar…")
+        self.import_button.setToolTip("Cargar licencias, avisos y permisos desde una hoja de cálculo (todo o nada)")
+        self.import_button.clicked.connect(self.open_import_wizard)
+        header.addWidget(self.import_button)
         header.addWidget(self.reload_button)
         header.addStretch(1)
         layout.addLayout(header)
@@ -705,6 +709,16 @@ class AuthorisationsPage(QWidget):
         self.history_model.set_rows(self.detail.histories.get(p.id, []) if (p and self.detail) else [])
         self._load_documents(p.id if p else None)
         self._update_actions()
+
+    def open_import_wizard(self):
+        """The licences import wizard (window-modal, not blocking); the page recalculates after an import."""
+        from gui.dialogs.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.ctx, "authorisations", self)
+        self.import_wizard = wizard
+        wizard.imported.connect(lambda _counts: self.reload())
+        wizard.open()
+        return wizard
 
     # ---- documents --------------------------------------------------------------------------------------
     def _load_documents(self, authorisation_id: int | None) -> None:
