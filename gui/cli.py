@@ -14,6 +14,7 @@ from collections.abc import Callable
 from gui.cli_admin import add_admin
 from gui.cli_authorisations import add_authorisations
 from gui.cli_regions import add_regions
+from gui.cli_reports import add_reports
 from gui.cli_weekend import add_weekend
 from models.paths import default_db_path
 
@@ -208,7 +209,7 @@ def add_import_export(subparsers) -> None:
 
 
 REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend,
-                              add_authorisations, add_admin]
+                              add_authorisations, add_admin, add_reports]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,3 +21,19 @@ def table_dump(engine) -> dict[str, list[tuple]]:
             name: conn.execute(text(f'SELECT * FROM "{name}" ORDER BY 1')).fetchall()
             for name in sorted(inspect(conn).get_table_names())
         }
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf, a test dependency)."""
+    import io
+
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def flat(text: str) -> str:
+    """Whitespace (including line breaks of the PDF layout) collapsed to single spaces."""
+    import re
+
+    return re.sub(r"\s+", " ", text)
