@@ -25,17 +25,26 @@ def cmd_backup(args: argparse.Namespace) -> int:
             print(f"Respaldo escrito en {result.path}")
             for path in result.removed:
                 print(f"Respaldo antiguo eliminado por la rotación: {path.name}")
-            return 0
+            return _documents_report(result.documents)
         out = backup.backup_to(args.db, args.out)
+        checked = backup.verify_backup(out)
+        if not checked.ok:
+            print("Error: el respaldo escrito no pasó la verificación: " + " ".join(checked.problems), file=sys.stderr)
+            return 1
+        documents = backup.backup_documents(out)
     except backup.BackupError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
-    checked = backup.verify_backup(out)
-    if not checked.ok:
-        print("Error: el respaldo escrito no pasó la verificación: " + " ".join(checked.problems), file=sys.stderr)
-        return 1
     print(f"Respaldo escrito y verificado en {out} (esquema {checked.schema_version})")
-    return 0
+    return _documents_report(documents)
+
+
+def _documents_report(documents) -> int:
+    """Print what happened to the attached documents; exit 1 when any is missing or altered."""
+    print(documents.summary().capitalize() + ".")
+    for problem in documents.problems:
+        print(f"Aviso: {problem}", file=sys.stderr)
+    return 1 if documents.problems else 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -60,7 +69,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"Base de datos restaurada desde {args.file}.")
     if result.previous_copy:
         print(f"Copia del archivo anterior: {result.previous_copy}")
-    return 0
+    return _documents_report(result.documents)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -238,3 +238,73 @@ def test_check_of_a_damaged_file_says_so_instead_of_crashing(filled, db_path, tm
     assert not result.ok and (result.integrity or result.errors)
     code, stdout, _ = run_cli(monkeypatch, capsys, "--db", str(copy), "check")
     assert code == 1 and stdout.strip()
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+@pytest.fixture
+def with_documents(filled, factory, bc, tmp_path):
+    """Two scanned documents attached to a licence of HG Mexicali; returns their stored paths."""
+    from datetime import date as D
+
+    from models.enums import AuthorisationStatus as S
+    from models.services import authorisations as auth_svc
+    from models.services import documents as docs
+
+    from sqlalchemy import select
+
+    from models.entities import Establishment
+
+    paths = []
+    with factory.begin() as s:
+        est_id = s.scalars(select(Establishment.id).where(Establishment.clues == "BCIMB000355")).one()
+        data = auth_svc.AuthorisationData(est_id, "LIC_SAN", status=S.INGRESADA.value, submitted_on=D(2024, 1, 10))
+        auth_id = auth_svc.create_authorisation(s, data, "ana", on=D(2024, 1, 10), today=D(2024, 6, 30)).id
+    for i in range(2):
+        scan = tmp_path / f"escaneo-{i}.pdf"
+        scan.write_bytes(b"%PDF-1.4\n" + bytes([i]) * 2000 + b"\n%%EOF\n")
+        with factory.begin() as s:
+            paths.append(docs.document_path(docs.attach_document(s, auth_id, scan, "ana")))
+    return paths
+
+
+def test_backups_carry_the_attached_documents_and_restore_puts_back_a_lost_one(with_documents, engine, db_path,
+                                                                              tmp_path):
+    folder = tmp_path / "usb"
+    first = backup.backup_to_folder(db_path, folder, now=datetime(2026, 11, 20, 18, 0))
+    assert (first.documents.copied, first.documents.already, first.documents.problems) == (2, 0, [])
+    for path in with_documents:
+        assert (folder / "documentos" / path.name).read_bytes() == path.read_bytes()
+    second = backup.backup_to_folder(db_path, folder, now=datetime(2026, 11, 21, 18, 0))
+    assert (second.documents.copied, second.documents.already) == (0, 2)  # nothing copied twice
+
+    lost, altered = with_documents
+    lost.unlink()
+    altered.write_bytes(b"%PDF-1.4 otra cosa")
+    engine.dispose()
+    result = backup.restore(second.path, db_path)
+    assert result.documents.copied == 2 and not result.documents.problems
+    assert lost.is_file() and altered.read_bytes().startswith(b"%PDF-1.4\n\x01")
+
+
+def test_a_tampered_document_in_the_backup_folder_is_not_restored(with_documents, engine, db_path, tmp_path):
+    folder = tmp_path / "usb"
+    made = backup.backup_to_folder(db_path, folder)
+    copy = folder / "documentos" / with_documents[0].name
+    copy.write_bytes(copy.read_bytes().replace(b"\x00" * 10, b"\x07" * 10, 1))
+    with_documents[0].unlink()
+    engine.dispose()
+    result = backup.restore(made.path, db_path)
+    assert result.documents.copied == 0 and len(result.documents.problems) == 1
+    assert "alterado" in result.documents.problems[0]
+    assert not with_documents[0].exists()  # a tampered copy never replaces the original
+
+
+def test_rotation_drops_documents_no_kept_backup_references(with_documents, db_path, tmp_path):
+    folder = tmp_path / "usb"
+    backup.backup_to_folder(db_path, folder)
+    stray = folder / "documentos" / "00000000-0000-0000-0000-000000000000.pdf"
+    stray.write_bytes(b"%PDF-1.4 de un respaldo ya rotado")
+    backup.backup_to_folder(db_path, folder)
+    assert not stray.exists()
+    assert all((folder / "documentos" / p.name).exists() for p in with_documents)

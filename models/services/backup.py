@@ -10,6 +10,10 @@
   carry the app's schema version.
 - :func:`restore` verifies first, keeps a copy of the current file, then replaces it atomically.
 - :func:`check` runs the integrity check, the foreign-key check and the audit-chain verification.
+- Attached documents travel with the backups: their files are immutable and uniquely named, so a backup copies
+  into ``<carpeta del respaldo>/documentos/`` only the files not already there (each checked against the
+  SHA-256 recorded in the backed-up database), rotation removes the files no kept backup references, and a
+  restore puts back every referenced file that is missing or altered in the data folder.
 """
 from __future__ import annotations
 
@@ -59,11 +63,25 @@ class VerifyResult:
 
 
 @dataclass
+class DocumentsResult:
+    """Attached documents copied alongside a backup (or back on restore)."""
+
+    copied: int = 0
+    already: int = 0
+    problems: list[str] = field(default_factory=list)  # missing or altered files, in Spanish
+
+    def summary(self) -> str:
+        text = f"documentos adjuntos: {self.copied} copiados, {self.already} ya presentes"
+        return text + (f", {len(self.problems)} con problemas" if self.problems else "")
+
+
+@dataclass
 class FolderBackupResult:
     """A backup written into a rotated folder, and the older backups the rotation removed."""
 
     path: Path
     removed: list[Path]
+    documents: DocumentsResult = field(default_factory=DocumentsResult)
 
 
 @dataclass
@@ -72,6 +90,7 @@ class RestoreResult:
 
     target: Path
     previous_copy: Path | None
+    documents: DocumentsResult = field(default_factory=DocumentsResult)
 
 
 @dataclass
@@ -234,15 +253,136 @@ def rotate(folder: Path | str, policy: RetentionPolicy = DEFAULT_POLICY) -> list
 
 
 def backup_to_folder(db: Path | str, folder: Path | str, *, policy: RetentionPolicy = DEFAULT_POLICY,
-                     now: datetime | None = None) -> FolderBackupResult:
-    """Write a timestamped backup into ``folder``, verify it, then apply the rotation policy."""
+                     now: datetime | None = None, documents_from: Path | None = None) -> FolderBackupResult:
+    """Write a timestamped backup into ``folder``, verify it, copy its documents, then apply the rotation policy."""
     folder = Path(folder)
     out = backup_to(db, _unique(folder / backup_file_name(now)))
     result = verify_backup(out)
     if not result.ok:
         out.unlink(missing_ok=True)
         raise BackupError("El respaldo recién escrito no pasó la verificación: " + " ".join(result.problems))
-    return FolderBackupResult(out, rotate(folder, policy))
+    documents = backup_documents(out, documents_from)
+    removed = rotate(folder, policy)
+    prune_documents(folder)
+    return FolderBackupResult(out, removed, documents)
+
+
+# ------------------------------------------------------------------------------------------------ documents
+
+def _referenced_documents(db: Path) -> list[tuple[str, str]]:
+    """(stored_name, sha256) of every document row of a database file (removed ones too: history shows them)."""
+    try:
+        conn = _connect_ro(db)
+        try:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='authorisation_documents'"
+                                ).fetchone():
+                return []
+            return [(r[0], r[1]) for r in conn.execute("SELECT stored_name, sha256 FROM authorisation_documents")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"No se pudo leer la lista de documentos de «{db.name}»: {exc}.") from exc
+
+
+def _safe_relative(stored_name: str) -> Path | None:
+    """``documentos/<name>`` as a relative Path, or None when the recorded name could escape the folder."""
+    from models.services.documents import DocumentError, _relative_parts
+
+    try:
+        folder, name = _relative_parts(stored_name)
+    except DocumentError:
+        return None
+    return Path(folder) / name
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_checked(source: Path, dest: Path, sha: str) -> None:
+    """Copy ``source`` to ``dest`` through a temp file; raises BackupError when the copy does not match ``sha``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        if _sha256(tmp) != sha:
+            raise BackupError(f"«{source.name}» no coincide con su huella registrada (archivo alterado).")
+        _fsync_file(tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _sync_documents(db: Path, source_root: Path, dest_root: Path, *, check_existing: bool) -> DocumentsResult:
+    result = DocumentsResult()
+    for stored_name, sha in _referenced_documents(db):
+        relative = _safe_relative(stored_name)
+        if relative is None:
+            result.problems.append(f"Ruta de documento no válida: «{stored_name}».")
+            continue
+        dest = dest_root / relative
+        if dest.is_file() and (not check_existing or _sha256(dest) == sha):
+            result.already += 1
+            continue
+        source = source_root / relative
+        if not source.is_file():
+            result.problems.append(f"Falta el documento «{relative.name}».")
+            continue
+        try:
+            _copy_checked(source, dest, sha)
+        except (BackupError, OSError) as exc:
+            result.problems.append(str(exc) if isinstance(exc, BackupError) else
+                                   f"No se pudo copiar «{relative.name}»: {exc.strerror or exc}.")
+            continue
+        result.copied += 1
+    return result
+
+
+def backup_documents(backup: Path | str, documents_from: Path | None = None) -> DocumentsResult:
+    """Copy the documents the backup references into ``<backup folder>/documentos/`` (only those not there yet).
+
+    ``documents_from`` is the data folder holding ``documentos/`` (default: the current data folder).
+    """
+    from models.paths import data_dir
+
+    backup = Path(backup)
+    return _sync_documents(backup, Path(documents_from) if documents_from else data_dir(), backup.parent,
+                           check_existing=False)
+
+
+def restore_documents(backup: Path | str, documents_to: Path | None = None) -> DocumentsResult:
+    """Put back into the data folder every document the backup references that is missing or altered there."""
+    from models.paths import data_dir
+
+    backup = Path(backup)
+    return _sync_documents(backup, backup.parent, Path(documents_to) if documents_to else data_dir(),
+                           check_existing=True)
+
+
+def prune_documents(folder: Path | str) -> list[Path]:
+    """Remove from ``<folder>/documentos/`` the files no remaining rotated backup references."""
+    folder = Path(folder)
+    docs = folder / "documentos"
+    if not docs.is_dir():
+        return []
+    keep: set[str] = set()
+    for backup in rotated_backups(folder):
+        try:
+            keep |= {Path(name.replace("\\", "/")).name for name, _sha in _referenced_documents(backup)}
+        except BackupError:
+            return []  # an unreadable backup: keep everything rather than lose its documents
+    removed = []
+    for path in docs.iterdir():
+        if path.is_file() and path.name not in keep:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def verify_backup(path: Path | str) -> VerifyResult:
@@ -314,7 +454,8 @@ def _fold_journal(target: Path) -> None:
         pass  # a damaged file: the raw copy already holds its WAL
 
 
-def restore(backup: Path | str, target: Path | str, *, now: datetime | None = None) -> RestoreResult:
+def restore(backup: Path | str, target: Path | str, *, now: datetime | None = None,
+            documents_to: Path | None = None) -> RestoreResult:
     """Replace ``target`` by ``backup`` after verifying it; the current file is copied aside first.
 
     The caller closes every connection to ``target`` first (``engine.dispose()``). Steps: verify the backup;
@@ -346,7 +487,7 @@ def restore(backup: Path | str, target: Path | str, *, now: datetime | None = No
                           f"La copia del archivo anterior está en «{previous}».") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    return RestoreResult(target, previous)
+    return RestoreResult(target, previous, restore_documents(backup, documents_to))
 
 
 def check(db: Path | str) -> CheckResult:
@@ -386,6 +527,6 @@ def check(db: Path | str) -> CheckResult:
 
 __all__ = [
     "BackupError", "RetentionPolicy", "DEFAULT_POLICY", "VerifyResult", "FolderBackupResult", "RestoreResult",
-    "CheckResult", "backup_to", "backup_to_folder", "backup_file_name", "backup_time", "backups_to_keep",
+    "CheckResult", "DocumentsResult", "backup_to", "backup_documents", "restore_documents", "prune_documents", "backup_to_folder", "backup_file_name", "backup_time", "backups_to_keep",
     "rotated_backups", "rotate", "verify_backup", "restore", "restore_copy_path", "check",
 ]
