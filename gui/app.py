@@ -94,9 +94,23 @@ def run_gui(args: argparse.Namespace) -> int:
     from gui.main_window import MainWindow
     from models.schema import SchemaError
 
+    from gui.backups import ABORT, acquire_instance_lock, backup_folder, recover_if_damaged
+
     configure_logging()
     app = create_application()
     install_excepthook()
+    db_file = Path(args.db)
+    lock = None
+    if "://" not in args.db:  # a SQLite file: one window per database, and the start-up integrity check
+        lock, reason = acquire_instance_lock(db_file)
+        if lock is None:
+            QMessageBox.warning(None, "Coordinación Estatal", reason)
+            return 4
+        folder = backup_folder(Settings(data_dir() / "preferencias.ini"))
+        ask = lambda text: QMessageBox.question(None, "Coordinación Estatal", text) == QMessageBox.StandardButton.Yes  # noqa: E731
+        tell = lambda text: QMessageBox.information(None, "Coordinación Estatal", text)  # noqa: E731
+        if recover_if_damaged(db_file, folder, ask, tell) == ABORT:
+            return 3
     try:
         factory, settings, tasks, office, states, db_path = open_context(args.db)
     except SchemaError as exc:
@@ -112,5 +126,14 @@ def run_gui(args: argparse.Namespace) -> int:
             return 0
     ctx = AppContext(factory, settings, tasks, office, db_path)
     window = MainWindow(ctx)
+    backups = getattr(window, "backups", None)
+    if backups is not None:
+        backups.start()
     window.show()
-    return app.exec()
+    code = app.exec()
+    tasks.wait(60_000)
+    if backups is not None and not backups.skip_close_backup:
+        backups.backup_at_close()
+    if lock is not None:
+        lock.unlock()
+    return code

@@ -38,6 +38,7 @@ REG_TAB = Setting("regiones/pestana", 0, int)
 REG_STATE = Setting("regiones/entidad", "", str)  # INEGI code last shown by the national office
 IMPORT_DIR = Setting("importacion/carpeta", "", str)  # last folder a file was imported from
 EXPORT_DIR = Setting("exportacion/carpeta", "", str)  # last folder a file was written to
+BACKUP_DIR = Setting("respaldos/carpeta", "", str)  # empty: <data folder>/respaldos; may be a USB drive
 IMPORT_WIZARD_GEOMETRY = Setting("importacion/geometria_asistente", QByteArray(), QByteArray)
 
 

@@ -27,10 +27,13 @@ PROGRESS_DELAY_MS = 500
 def _expected(exc: BaseException) -> bool:
     """Refusals the domain raises on purpose (bad input, stale record, unreadable file, no permission)."""
     from models.importing.reader import ReadError
+    from models.services.backup import BackupError
     from models.services.establishments import ConcurrencyError, NotFoundError
     from models.validation import ValidationError
+    from reports.catalog import ReportError
 
-    return isinstance(exc, (ValidationError, ConcurrencyError, NotFoundError, ReadError, PermissionError))
+    return isinstance(exc, (ValidationError, ConcurrencyError, NotFoundError, ReadError, PermissionError, BackupError,
+                            ReportError))
 
 
 class TaskFailure:

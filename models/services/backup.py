@@ -385,6 +385,39 @@ def prune_documents(folder: Path | str) -> list[Path]:
     return removed
 
 
+def quick_check(db: Path | str) -> list[str]:
+    """Start-up check (``PRAGMA quick_check``, fast): an empty list when the file is sound, else Spanish lines.
+
+    A missing file is sound (it is about to be created); a file that SQLite cannot read is not.
+    """
+    db = Path(db)
+    if not db.exists():
+        return []
+    try:
+        conn = sqlite3.connect(str(db), timeout=10)
+        try:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [f"El archivo no se puede leer como base de datos ({exc})."]
+    return [] if rows == ["ok"] else rows[:10]
+
+
+def newest_backup_time(folder: Path | str) -> datetime | None:
+    """When the newest rotated backup of ``folder`` was taken (from its name), or None."""
+    times = rotated_backups(folder).values()
+    return max(times) if times else None
+
+
+def latest_good_backup(folder: Path | str) -> Path | None:
+    """The newest rotated backup in ``folder`` that passes :func:`verify_backup`, or None."""
+    for path, _when in sorted(rotated_backups(folder).items(), key=lambda item: item[1], reverse=True):
+        if verify_backup(path).ok:
+            return path
+    return None
+
+
 def verify_backup(path: Path | str) -> VerifyResult:
     """Open ``path`` read-only: integrity_check must be ``ok`` and ``app_meta`` must hold a schema version."""
     from models.schema import SCHEMA_META_KEY, SCHEMA_VERSION
@@ -528,5 +561,5 @@ def check(db: Path | str) -> CheckResult:
 __all__ = [
     "BackupError", "RetentionPolicy", "DEFAULT_POLICY", "VerifyResult", "FolderBackupResult", "RestoreResult",
     "CheckResult", "DocumentsResult", "backup_to", "backup_documents", "restore_documents", "prune_documents", "backup_to_folder", "backup_file_name", "backup_time", "backups_to_keep",
-    "rotated_backups", "rotate", "verify_backup", "restore", "restore_copy_path", "check",
+    "rotated_backups", "rotate", "verify_backup", "quick_check", "newest_backup_time", "latest_good_backup", "restore", "restore_copy_path", "check",
 ]
