@@ -15,6 +15,7 @@ from gui.cli_admin import add_admin
 from gui.cli_authorisations import add_authorisations
 from gui.cli_regions import add_regions
 from gui.cli_reports import add_reports
+from gui.cli_users import add_users
 from gui.cli_weekend import add_weekend
 from models.paths import default_db_path
 
@@ -209,7 +210,7 @@ def add_import_export(subparsers) -> None:
 
 
 REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend,
-                              add_authorisations, add_admin, add_reports]
+                              add_authorisations, add_admin, add_reports, add_users]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=str(default_db_path()), help="archivo de base de datos SQLite (predeterminado: %(default)s)")
     parser.add_argument("--version", action="version", version=f"Coordinación Estatal {__version__}")
     parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)  # see gui/self_test.py
+    parser.add_argument("--user", help="usuario que ejecuta el comando (contraseña en COORDINACION_PASSWORD)")
     subparsers = parser.add_subparsers(dest="command", metavar="SUBCOMANDO")
     for registrar in REGISTRARS:
         registrar(subparsers)
@@ -229,9 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_headless(args: argparse.Namespace) -> int:
     """Run a parsed subcommand, turning expected errors into one readable line."""
+    from gui.cli_users import sign_in_headless
     from models.schema import SchemaError
 
     try:
+        refused = sign_in_headless(args)
+        if refused is not None:
+            return refused
         return args.func(args)
     except SchemaError as exc:
         print(f"Error: {exc}", file=sys.stderr)

@@ -27,7 +27,10 @@ def default_db_path() -> Path:
 
 
 def current_username() -> str:
-    """The operating-system user, until sign-in exists."""
+    """Who is acting: the signed-in user (``COORDINACION_USER``, set after sign-in), else the operating-system user."""
+    signed_in = os.environ.get("COORDINACION_USER", "").strip()
+    if signed_in:
+        return signed_in
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some sandboxes

@@ -23,6 +23,9 @@ def private_data_dir(tmp_path, monkeypatch) -> Path:
     """Every test gets its own data folder (settings, default database)."""
     folder = tmp_path / "datos"
     monkeypatch.setenv("COORDINACION_DATA_DIR", str(folder))
+    # a headless sign-in sets the acting user for the process; never let it leak into the next test
+    monkeypatch.delenv("COORDINACION_USER", raising=False)
+    monkeypatch.delenv("COORDINACION_PASSWORD", raising=False)
     return folder
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 from models.services import establishments as svc
 
 
-def new_establishment(factory, state_id: int, clues: str, name: str, level: str = "PRIMER", **extra) -> svc.EstablishmentData:
+def new_establishment(factory, state_id: int, clues: str, name: str, level: str = "PRIMER", user: str = "prueba",
+                      **extra) -> svc.EstablishmentData:
     """Create one establishment through the service, in its own transaction."""
     with factory.begin() as session:
         return svc.create_establishment(
-            session, svc.EstablishmentData(state_id=state_id, clues=clues, name=name, level_of_care=level, **extra), "prueba"
+            session, svc.EstablishmentData(state_id=state_id, clues=clues, name=name, level_of_care=level, **extra), user
         )
 
 

@@ -54,6 +54,7 @@ from models.services.authorisations import (
 )
 from models.text import fold, tidy
 from models.validation import normalize_clues, validate_optional_text
+from models.services import users
 
 IMPORT_MARK = " (importación)"
 PROGRESS_EVERY = 50
@@ -375,6 +376,7 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
 def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_conflicts: bool = False,
                  progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Write the plan in the caller's transaction. Refuses if a procedure changed since the plan was made."""
+    users.require(session, user, users.IMPORT)
     updates = [u for u in plan.updated if u.changes]
     counts = {"nuevos": len(plan.new), "actualizados": len(updates), "sin_cambios": len(plan.unchanged),
               "rechazados": len(plan.rejected_rows), "omitidos_otra_entidad": plan.skipped_other_state}

@@ -23,6 +23,7 @@ from models.importing.spec import FieldSpec, ImportKind, Mapping, register
 from models.services import audit
 from models.services.establishments import ConcurrencyError
 from models.validation import normalize_clues, validate_clues
+from models.services import users
 
 
 KIND = ImportKind(
@@ -112,6 +113,7 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
 def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_conflicts: bool = False,
                  progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Link the pairs in the caller's transaction; refuses if a record changed since the plan was made."""
+    users.require(session, user, users.IMPORT)
     e = Establishment.__table__
     now = utcnow()
     counts = {"actualizados": len(plan.updated), "sin_cambios": len(plan.unchanged),

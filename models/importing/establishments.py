@@ -27,7 +27,7 @@ from models.importing.cells import CellError, to_code, to_date, to_float, to_tex
 from models.importing.plan import NO_PROGRESS, ImportPlan, PlannedRow, PlannedUpdate, Progress, RowIssue
 from models.importing.reader import SheetData
 from models.importing.spec import FieldSpec, ImportKind, Mapping, register
-from models.services import audit
+from models.services import audit, users
 from models.services.establishments import ConcurrencyError
 from models.text import fold
 from models.validation import (
@@ -536,6 +536,7 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
 def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_conflicts: bool = False,
                  progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Write the plan in the caller's transaction. Refuses if a record changed since the plan was made."""
+    users.require(session, user, users.IMPORT)
     e = Establishment.__table__
     updates = [u for u in plan.updated if u.changes or (overwrite_conflicts and u.conflicts)]
     counts = {

@@ -39,6 +39,7 @@ from models.services import audit
 from models.services.establishments import ConcurrencyError
 from models.text import fold, format_int, tidy
 from models.validation import normalize_clues, validate_clues
+from models.services import users
 
 PROGRESS_EVERY = 500
 NAME_LIMIT = 120
@@ -405,6 +406,7 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
 def apply_import(session: Session, plan: RegionsImportPlan, user: str, overwrite_conflicts: bool = False,
                  progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Write the plan in the caller's transaction; refuses if anything it touches changed since it was made."""
+    users.require(session, user, users.IMPORT)
     counts = {
         "nuevos": len(plan.new), "actualizados": len(plan.updated), "sin_cambios": len(plan.unchanged),
         "rechazados": len(plan.rejected_rows), "omitidos_otra_entidad": plan.skipped_other_state,

@@ -42,6 +42,7 @@ from models.services import weekend as svc
 from models.services.establishments import ConcurrencyError
 from models.text import fold, tidy
 from models.validation import normalize_clues, validate_clues
+from models.services import users
 
 DAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_HEADERS = ("LUNES", "MARTES", "MIÉRCOLES", "JUEVES", "VIERNES", "SÁBADO", "DOMINGO")
@@ -471,6 +472,7 @@ def plan_import(session: Session, sheet: SheetData, mapping: Mapping, office_sta
 def apply_import(session: Session, plan: WeekendPlan, user: str, overwrite_conflicts: bool = False,
                  progress: Progress = NO_PROGRESS) -> dict[str, int]:
     """Write the plan in the caller's transaction (all or nothing); refuses if a unit changed since the plan."""
+    users.require(session, user, users.IMPORT)
     updates = [u for u in plan.updated if u.changes or (overwrite_conflicts and u.conflicts)]
     counts = {
         "nuevos": len(plan.new), "actualizados": len(updates), "sin_cambios": len(plan.unchanged),

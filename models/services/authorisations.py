@@ -36,7 +36,7 @@ from models.entities import (
 from models.enums import AuthorisationStatus as S
 from models.enums import LevelOfCare, OperatingStatus
 from models.base import utcnow
-from models.services import audit
+from models.services import audit, users
 from models.text import tidy
 from models.validation import ValidationError, validate_optional_text, validate_required_text
 
@@ -321,6 +321,7 @@ def set_required_override(session: Session, establishment_id: int, type_code: st
                           reason: str, user: str) -> Requirement:
     """Override (True/False, with a reason) or clear (None) the derived "required" of one type."""
     est = _establishment(session, establishment_id)
+    users.require(session, user, users.EDIT, est.state_id)
     type_ = _type_by_code(session, type_code)
     if type_ is None:
         raise ValidationError({"type_code": f"El tipo de autorización «{type_code}» no está en el catálogo."})
@@ -379,6 +380,7 @@ def _service_data(session: Session, svc: EstablishmentService, today: date) -> S
 def add_service(session: Session, establishment_id: int, service_code: str, user: str, notes: str = "") -> ServiceData:
     """Add a service (by catalogue code) to an establishment; one active service of each kind."""
     est = _establishment(session, establishment_id)
+    users.require(session, user, users.EDIT, est.state_id)
     st = session.scalars(select(ServiceType).where(ServiceType.code == (service_code or "").strip().upper())).first()
     if st is None:
         raise ValidationError({"service_code": f"El servicio «{service_code}» no está en el catálogo de servicios."})
@@ -555,6 +557,7 @@ def create_authorisation(session: Session, data: AuthorisationData, user: str, o
     """Register a procedure (status ``data.status``, normally *Requerida*), with its first event on ``on``."""
     today = today or date.today()
     _establishment(session, data.establishment_id)
+    users.require(session, user, users.EDIT, _establishment(session, data.establishment_id).state_id)
     errors, values = _resolve(session, data, today)
     if errors:
         raise ValidationError(errors)
@@ -597,6 +600,7 @@ def update_authorisation(session: Session, data: AuthorisationData, user: str,
     if data.id is None:
         raise NotFoundError("No se indicó qué autorización modificar.")
     obj = _get(session, data.id, data.version)
+    users.require_for_establishments(session, user, users.EDIT, [obj.establishment_id])
     before = _to_data(session, obj)
     data = AuthorisationData(**{**asdict(data), "status": obj.status.value, "type_code": before.type_code,
                                 "establishment_id": obj.establishment_id})
@@ -626,6 +630,7 @@ def change_status(session: Session, authorisation_id: int, to_status: S | str, o
     """
     today = today or date.today()
     obj = _get(session, authorisation_id, version)
+    users.require_for_establishments(session, user, users.EDIT, [obj.establishment_id])
     if to_status not in S._value2member_map_:
         raise ValidationError({"status": "Seleccione el estado del trámite."})
     to_status = S(to_status)

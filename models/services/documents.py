@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.entities import Authorisation, AuthorisationDocument
 from models.paths import data_dir
-from models.services import audit
+from models.services import audit, users
 
 DOCS_FOLDER = "documentos"
 MAX_BYTES = 25 * 1024 * 1024
@@ -169,6 +169,7 @@ def attach_document(session: Session, authorisation_id: int, source: str | Path,
     auth = session.get(Authorisation, authorisation_id)
     if auth is None or auth.deleted_at is not None:
         raise DocumentError("La autorización ya no existe en la base de datos.")
+    users.require_for_establishments(session, user, users.EDIT, [auth.establishment_id])
     source = Path(source)
     relative, sha, size = _store_copy(source, max_bytes)  # the file first: a failed transaction leaves an orphan
     obj = AuthorisationDocument(authorisation_id=auth.id, original_name=source.name[:255], stored_name=relative,
@@ -241,6 +242,8 @@ def list_documents(session: Session, authorisation_id: int, include_removed: boo
 def remove_document(session: Session, document_id: int, user: str, version: int | None = None) -> DocumentData:
     """Retire a document (soft): it leaves the list, its file and row stay for the history."""
     obj = session.get(AuthorisationDocument, document_id)
+    if obj is not None:
+        users.require_for_establishments(session, user, users.RETIRE, [obj.authorisation.establishment_id])
     if obj is None or obj.deleted_at is not None:
         raise DocumentError("El documento ya no existe o ya se quitó.")
     if version is not None and obj.version != version:

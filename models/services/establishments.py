@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.entities import Establishment, Institution, Region, State, Typology, Zone
 from models.enums import LevelOfCare, OperatingStatus
-from models.services import audit
+from models.services import audit, users
 from models.text import tidy
 from models.validation import (
     ValidationError,
@@ -308,6 +308,7 @@ def _audit_values(obj: Establishment) -> dict:
 
 def create_establishment(session: Session, data: EstablishmentData, user: str) -> EstablishmentData:
     """Validate and add a new establishment. Raises ValidationError naming each bad field."""
+    users.require(session, user, users.EDIT, data.state_id)
     data = clean(replace(data, id=None, uuid=None, version=None, retired=False, retirement_reason=""))
     errors = check(session, data)
     if errors:
@@ -336,6 +337,9 @@ def update_establishment(session: Session, data: EstablishmentData, user: str) -
     if data.id is None:
         raise NotFoundError("No se indicó qué establecimiento modificar.")
     obj = _get(session, data.id)
+    users.require(session, user, users.EDIT, obj.state_id)
+    if data.state_id != obj.state_id:
+        users.require(session, user, users.EDIT, data.state_id)
     if data.version is not None and obj.version != data.version:
         raise ConcurrencyError(
             f"El establecimiento {obj.clues} fue modificado por {obj.changed_by} después de abrirlo. "
@@ -363,6 +367,7 @@ def update_establishment(session: Session, data: EstablishmentData, user: str) -
 def retire_establishment(session: Session, establishment_id: int, reason: str, on: date, user: str) -> str:
     """Soft-delete (dar de baja). Returns the operating status it had, so the retirement can be undone."""
     obj = _get(session, establishment_id)
+    users.require(session, user, users.RETIRE, obj.state_id)
     if obj.deleted_at is not None:
         raise ConcurrencyError(f"El establecimiento {obj.clues} ya estaba dado de baja.")
     message = validate_past_date(on, "fecha de baja")
@@ -385,6 +390,7 @@ def restore_establishment(session: Session, establishment_id: int, user: str,
                           status: str = OperatingStatus.EN_OPERACION.value) -> EstablishmentData:
     """Undo a retirement: the establishment is active again with ``status``."""
     obj = _get(session, establishment_id)
+    users.require(session, user, users.RETIRE, obj.state_id)
     if obj.deleted_at is None:
         raise ConcurrencyError(f"El establecimiento {obj.clues} no está dado de baja.")
     before = _audit_values(obj)

@@ -35,7 +35,7 @@ from models.entities import (
     Zone,
 )
 from models.enums import LevelOfCare
-from models.services import audit
+from models.services import audit, users
 from models.services.establishments import ConcurrencyError, NotFoundError
 from models.text import fold, tidy
 from models.validation import ValidationError, validate_optional_text, validate_required_text
@@ -387,6 +387,7 @@ def get_region(session: Session, region_id: int) -> RegionData:
 
 def create_region(session: Session, state_id: int, name: str, user: str, code: str = "", notes: str = "") -> RegionData:
     """Register a region of a state. Names are unique within the state (folded)."""
+    users.require(session, user, users.EDIT, state_id)
     if session.get(State, state_id) is None:
         raise ValidationError({"state_id": "Seleccione la entidad federativa."})
     name = _name(name, "El nombre de la región")
@@ -407,6 +408,7 @@ def update_region(session: Session, region_id: int, user: str, *, name: str | No
                   notes: str | None = None, version: int | None = None) -> RegionData:
     """Rename a region or change its key or notes; refuses if it changed since ``version`` was read."""
     region = _region(session, region_id)
+    users.require(session, user, users.EDIT, region.state_id)
     _check_version(region, version, f"La región «{region.name}»")
     before = _values(_region_data(region))
     if name is not None:
@@ -440,6 +442,7 @@ def retire_region(session: Session, region_id: int, user: str, move_to: int | No
     establishments and the region's teams); without zones, its teams are retired with it unless ``move_to``
     names a region for them. Establishments with the region but no zone follow ``move_to`` or lose the region."""
     region = _region(session, region_id)
+    users.require(session, user, users.RETIRE, region.state_id)
     _check_version(region, version, f"La región «{region.name}»")
     zones = list(session.scalars(select(Zone).where(Zone.region_id == region.id, Zone.deleted_at.is_(None))))
     if zones and (move_to is ASK or move_to is None):
@@ -497,6 +500,7 @@ def retire_region(session: Session, region_id: int, user: str, move_to: int | No
 def restore_region(session: Session, region_id: int, user: str) -> RegionData:
     """Undo a region's retirement (its zones and teams stay where they are)."""
     region = _region(session, region_id, active=False)
+    users.require(session, user, users.RETIRE, region.state_id)
     if region.deleted_at is None:
         raise ConcurrencyError(f"La región «{region.name}» no está dada de baja.")
     region.deleted_at = None
@@ -518,6 +522,7 @@ def get_zone(session: Session, zone_id: int) -> ZoneData:
 def create_zone(session: Session, region_id: int, name: str, user: str, code: str = "", notes: str = "") -> ZoneData:
     """Register a zone in an active region. Zone names are unique within the state (folded)."""
     region = _region(session, region_id)
+    users.require(session, user, users.EDIT, region.state_id)
     name = _name(name, "El nombre de la zona")
     code = tidy(code)
     message = validate_optional_text(code, "La clave de la zona", 20)
@@ -536,6 +541,7 @@ def update_zone(session: Session, zone_id: int, user: str, *, name: str | None =
                 notes: str | None = None, version: int | None = None) -> ZoneData:
     """Rename a zone or change its key or notes; refuses if it changed since ``version`` was read."""
     zone = _zone(session, zone_id)
+    users.require(session, user, users.EDIT, zone.region.state_id)
     _check_version(zone, version, f"La zona «{zone.name}»")
     before = _values(_zone_data(zone))
     if name is not None:
@@ -566,6 +572,7 @@ def rename_zone(session: Session, zone_id: int, name: str, user: str, version: i
 def move_zone(session: Session, zone_id: int, region_id: int, user: str, version: int | None = None) -> ZoneData:
     """Move a zone (and its establishments) to another active region of the same state."""
     zone = _zone(session, zone_id)
+    users.require(session, user, users.EDIT, zone.region.state_id)
     _check_version(zone, version, f"La zona «{zone.name}»")
     target = _region(session, region_id)
     if target.state_id != zone.region.state_id:
@@ -587,6 +594,7 @@ def retire_zone(session: Session, zone_id: int, user: str, move_to: int | None =
     active zone of the same state, or None to leave them unassigned. Everything moves in the caller's
     transaction, so a failure moves nothing."""
     zone = _zone(session, zone_id)
+    users.require(session, user, users.RETIRE, zone.region.state_id)
     _check_version(zone, version, f"La zona «{zone.name}»")
     members = list(session.scalars(
         select(Establishment).where(Establishment.zone_id == zone.id, Establishment.deleted_at.is_(None))
@@ -623,6 +631,7 @@ def restore_zone(session: Session, zone_id: int, user: str) -> ZoneData:
     """Undo a zone's retirement; its region must be active. A coordinating hospital that has since moved
     to another zone stops coordinating it."""
     zone = _zone(session, zone_id, active=False)
+    users.require(session, user, users.RETIRE, zone.region.state_id)
     if zone.deleted_at is None:
         raise ConcurrencyError(f"La zona «{zone.name}» no está dada de baja.")
     if zone.region.deleted_at is not None:
@@ -688,6 +697,7 @@ def assign_establishments(session: Session, zone_id: int, establishment_ids: lis
     """Put establishments in a zone (and its region), moving them from any other zone. Refuses, moving none,
     if any is retired, of another state, or the coordinating hospital of another zone."""
     zone = _zone(session, zone_id)
+    users.require(session, user, users.EDIT, zone.region.state_id)
     region = zone.region
     if region.deleted_at is not None:
         raise ValidationError({"zone_id": f"La región «{region.name}» de la zona está dada de baja."})
@@ -848,6 +858,7 @@ def hospital_choices(session: Session, state_id: int) -> list[HospitalChoice]:
 def create_team(session: Session, region_id: int, name: str, user: str, notes: str = "") -> TeamData:
     """Register a supervision team in an active region."""
     region = _region(session, region_id)
+    users.require(session, user, users.EDIT, region.state_id)
     name = _name(name, "El nombre del equipo")
     _check_team_name(session, region.id, name, None)
     team = SupervisionTeam(region_id=region.id, name=name, notes=(notes or "").strip(), changed_by=user)
@@ -861,6 +872,7 @@ def create_team(session: Session, region_id: int, name: str, user: str, notes: s
 def rename_team(session: Session, team_id: int, name: str, user: str, version: int | None = None) -> TeamData:
     """Rename a team."""
     team = _team(session, team_id)
+    users.require(session, user, users.EDIT, session.get(Region, team.region_id).state_id)
     _check_version(team, version, f"El equipo «{team.name}»", feminine=False)
     name = _name(name, "El nombre del equipo")
     _check_team_name(session, team.region_id, name, team.id)
@@ -875,6 +887,7 @@ def rename_team(session: Session, team_id: int, name: str, user: str, version: i
 def retire_team(session: Session, team_id: int, user: str, version: int | None = None) -> TeamData:
     """Retire a team (its members and supervised establishments stay recorded, as history)."""
     team = _team(session, team_id)
+    users.require(session, user, users.RETIRE, session.get(Region, team.region_id).state_id)
     _check_version(team, version, f"El equipo «{team.name}»", feminine=False)
     team.deleted_at, team.changed_by = utcnow(), user
     session.flush()
@@ -885,6 +898,7 @@ def retire_team(session: Session, team_id: int, user: str, version: int | None =
 def restore_team(session: Session, team_id: int, user: str) -> TeamData:
     """Undo a team's retirement; its region must be active."""
     team = _team(session, team_id, active=False)
+    users.require(session, user, users.RETIRE, session.get(Region, team.region_id).state_id)
     if team.deleted_at is None:
         raise ConcurrencyError(f"El equipo «{team.name}» no está dado de baja.")
     _region(session, team.region_id)
@@ -914,6 +928,7 @@ def _member_fields(full_name: str, role: str, phone: str) -> tuple[str, str, str
 def add_member(session: Session, team_id: int, full_name: str, user: str, role: str = "", phone: str = "") -> MemberData:
     """Add a person to an active team."""
     team = _team(session, team_id)
+    users.require(session, user, users.EDIT, session.get(Region, team.region_id).state_id)
     full_name, role, phone = _member_fields(full_name, role, phone)
     member = SupervisionTeamMember(team_id=team.id, full_name=full_name, role=role, phone=phone, changed_by=user)
     session.add(member)

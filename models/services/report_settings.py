@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy.orm import Session
 
 from models.entities import AppMeta
-from models.services import audit
+from models.services import audit, users
 
 SIGNATORIES_KEY = "report_signatories"
 ROLES = ("Elaboró", "Revisó", "Vo. Bo.")
@@ -54,6 +54,7 @@ def check_signatories(signatories: list[Signatory]) -> dict[str, str]:
 
 def set_signatories(session: Session, signatories: list[Signatory], user: str) -> tuple[Signatory, ...]:
     """Replace the signature block (audited); raises ValueError with every field error joined."""
+    users.require(session, user, users.SETTINGS)
     errors = check_signatories(signatories)
     if errors:
         raise ValueError(" ".join(errors.values()))

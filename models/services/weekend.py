@@ -55,7 +55,7 @@ from models.entities import (
     WeekendTarget,
 )
 from models.enums import LevelOfCare, ShiftKind, StaffRole
-from models.services import audit
+from models.services import audit, users
 from models.services.establishments import ConcurrencyError, NotFoundError
 from models.text import fold, tidy
 from models.validation import ValidationError, validate_optional_text, validate_past_date
@@ -662,6 +662,7 @@ def save_schedule(session: Session, data: ScheduleData, user: str, today: date |
 
     Raises ValidationError with every problem, or ConcurrencyError if the record changed since
     ``data.version`` was read. Nothing is written (nor audited) when nothing changes."""
+    users.require_for_establishments(session, user, users.EDIT, [data.establishment_id])
     data = clean(data)
     problem = eligibility(session, [data.establishment_id])[data.establishment_id]
     if problem:
@@ -686,6 +687,7 @@ def _bulk(session: Session, establishment_ids: Sequence[int], user: str, change,
     """Apply ``change(current) -> new ScheduleData | str (error)`` to many units: validate all, then write all.
 
     Raises ValidationError keyed by CLUES (every failing unit at once) and writes nothing in that case."""
+    users.require_for_establishments(session, user, users.EDIT, establishment_ids)
     if not establishment_ids:
         return 0
     problems_of = eligibility(session, establishment_ids)
@@ -940,6 +942,7 @@ def set_target(session: Session, state_id: int, units: int, user: str, office, *
 
     Adds a new target row (the earlier ones stay as history); a second change on the same date edits
     that day's row. The catalogue's published rows are never edited. Audited either way."""
+    users.require(session, user, users.TARGETS, state_id)
     if office is None or not getattr(office, "is_national", False):
         raise NotNationalOfficeError("Sólo la oficina nacional puede modificar las metas de apertura en fin de semana.")
     effective_from = effective_from or today or date.today()
