@@ -27,18 +27,35 @@ def _ask(prompt: str, env: str) -> str | None:
     return None
 
 
+def _has_users(db: str) -> bool:
+    """Whether the database file exists and has a user, read without creating or upgrading anything."""
+    import sqlite3
+    from pathlib import Path
+
+    if "://" in db:
+        return True  # a server database: always sign in
+    path = Path(db)
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=10)
+        try:
+            return bool(conn.execute("SELECT 1 FROM users LIMIT 1").fetchone())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # no users table yet (or unreadable: the command itself will say so)
+
+
 def sign_in_headless(args: argparse.Namespace) -> int | None:
     """Authenticate the acting user when the database has users; None when fine, else an exit code."""
     from gui.cli import _open
     from models.paths import current_username
     from models.services import users
 
-    if getattr(args, "command", None) in NO_SIGN_IN:
+    if getattr(args, "command", None) in NO_SIGN_IN or not _has_users(args.db):
         return None
     _engine, factory, _status = _open(args.db)
-    with factory() as session:
-        if not users.has_users(session):
-            return None
     name = getattr(args, "user", None) or current_username()
     password = _ask(f"Contraseña de {name}: ", PASSWORD_ENV)
     if password is None:

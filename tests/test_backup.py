@@ -11,6 +11,7 @@ import pytest
 from gui import cli
 from gui.cli_admin import add_admin
 from models.db import make_engine
+from models.schema import SCHEMA_VERSION
 from models.services import backup
 from models.services import establishments as svc
 from tests.helpers import new_establishment, table_dump
@@ -54,7 +55,7 @@ def damage(path: Path, how: str) -> None:
 def test_backup_then_restore_gives_back_exactly_the_backed_up_data(filled, factory, bc, db_path, tmp_path):
     before = table_dump(filled)
     out = backup.backup_to(db_path, tmp_path / "respaldos" / "copia.sqlite3")
-    assert backup.verify_backup(out).ok and backup.verify_backup(out).schema_version == 1
+    assert backup.verify_backup(out).ok and backup.verify_backup(out).schema_version == SCHEMA_VERSION
     new_establishment(factory, bc.id, "BCIMB000010", "HG Ensenada", "SEGUNDO")  # made after the backup
     after_edit = table_dump(filled)
     assert after_edit != before
