@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -73,6 +74,21 @@ def choose_office(factory, states) -> object | None:
         return office_svc.set_office(session, None if choice == NATIONAL_CHOICE else choice)
 
 
+def sign_in(factory, office):
+    """Sign-in at start; a database without users first creates its administrator. None if cancelled."""
+    from gui.dialogs.sign_in_dialog import FirstAdminDialog, SignInDialog
+    from models.paths import current_username
+    from models.services import users
+
+    with factory() as session:
+        first = not users.has_users(session)
+    dialog = FirstAdminDialog(factory, username=current_username()) if first else \
+        SignInDialog(factory, office.label, username=current_username())
+    if dialog.exec() != dialog.DialogCode.Accepted:
+        return None
+    return dialog.user
+
+
 def configure_logging() -> Path | None:
     """Log to stderr and to ``registro.log`` in the data folder (a windowed app on Windows has no console)."""
     from logging.handlers import RotatingFileHandler
@@ -124,7 +140,11 @@ def run_gui(args: argparse.Namespace) -> int:
         office = choose_office(factory, states)
         if office is None:
             return 0
-    ctx = AppContext(factory, settings, tasks, office, db_path)
+    user = sign_in(factory, office)
+    if user is None:
+        return 0
+    os.environ["COORDINACION_USER"] = user.username  # models.paths.current_username() names the signed-in user
+    ctx = AppContext(factory, settings, tasks, office, db_path, user.username, user)
     window = MainWindow(ctx)
     backups = getattr(window, "backups", None)
     if backups is not None:

@@ -12,6 +12,7 @@ from gui.settings import Settings
 from gui.tasks import TaskRunner
 from models.paths import current_username
 from models.services.office import Office
+from models.services.users import UserInfo
 
 T = TypeVar("T")
 
@@ -26,6 +27,11 @@ class AppContext:
     office: Office
     db_path: Path | None
     username: str = field(default_factory=current_username)
+    user: UserInfo | None = None  # the signed-in user (None in setup mode and in most tests: everything allowed)
+
+    def can(self, action: str, state_id: int | None = None) -> bool:
+        """Whether the UI should offer ``action`` (the services check again on every write)."""
+        return self.user is None or self.user.can(action, state_id)
 
     def read(self, work: Callable[[Session], T]) -> Callable[[], T]:
         """Wrap ``work(session)`` into a read-only job for the task runner."""

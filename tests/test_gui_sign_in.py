@@ -1,0 +1,48 @@
+"""Sign-in dialogs: the first start creates the administrator; later starts sign in, with the delay after
+failed attempts shown in the dialog, and the signed-in user's role decides what the UI offers."""
+from __future__ import annotations
+
+from gui.app import create_application
+from gui.context import AppContext
+from gui.dialogs.sign_in_dialog import FirstAdminDialog, SignInDialog
+from gui.settings import Settings
+from gui.tasks import TaskRunner
+from models.enums import UserRole
+from models.services import users
+
+PASSWORD = "Bienestar-2026"
+
+
+def test_first_start_creates_the_administrator_and_checks_the_repeat(qtbot, factory, bc):
+    create_application([])
+    dialog = FirstAdminDialog(factory, username="jefa")
+    qtbot.addWidget(dialog)
+    dialog.full_name.setText("Laura Gómez")
+    dialog.password.setText(PASSWORD)
+    dialog.repeat.setText(PASSWORD + "x")
+    dialog.try_accept()
+    assert dialog.error.text() == "Las contraseñas no coinciden." and dialog.user is None
+    dialog.repeat.setText(PASSWORD)
+    dialog.try_accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.user.username == "jefa" and dialog.user.role == UserRole.ADMINISTRADOR.value
+    with factory() as s:
+        assert users.has_users(s)
+
+
+def test_sign_in_shows_the_refusal_and_then_lets_the_right_password_in(qtbot, factory, bc, tmp_path):
+    create_application([])
+    with factory.begin() as s:
+        users.create_first_admin(s, "admin", "", PASSWORD)
+        users.add_user(s, "admin", "ana", "Ana", UserRole.CAPTURISTA, bc.id, PASSWORD)
+    dialog = SignInDialog(factory, "Coordinación Estatal Baja California", username="ana")
+    qtbot.addWidget(dialog)
+    dialog.password.setText("equivocada")
+    dialog.try_accept()
+    assert dialog.error.text() == "Usuario o contraseña incorrectos." and dialog.password.text() == ""
+    dialog.password.setText(PASSWORD)
+    dialog.try_accept()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.user.username == "ana"
+    ctx = AppContext(factory, Settings(tmp_path / "prefs.ini"), TaskRunner(synchronous=True), None,
+                     None, dialog.user.username, dialog.user)
+    assert ctx.can(users.EDIT, bc.id) and not ctx.can(users.RETIRE, bc.id) and not ctx.can(users.USERS)
