@@ -46,3 +46,38 @@ def test_sign_in_shows_the_refusal_and_then_lets_the_right_password_in(qtbot, fa
     ctx = AppContext(factory, Settings(tmp_path / "prefs.ini"), TaskRunner(synchronous=True), None,
                      None, dialog.user.username, dialog.user)
     assert ctx.can(users.EDIT, bc.id) and not ctx.can(users.RETIRE, bc.id) and not ctx.can(users.USERS)
+
+
+def test_users_dialog_adds_resets_and_deactivates_through_the_services(qtbot, factory, bc, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.dialogs.users_dialog import NewUserDialog, UsersDialog
+
+    create_application([])
+    with factory.begin() as s:
+        users.create_first_admin(s, "admin", "Administración", PASSWORD)
+    dialog = UsersDialog(factory, "admin", bc.id)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1
+    new = NewUserDialog(dialog.states, bc.id, dialog)
+    new.username.setText("luis")
+    new.full_name.setText("Luis Ibáñez")
+    new.password.setText("corta")
+    new.repeat.setText("corta")
+    assert not dialog.save_new(new) and "al menos 8" in new.error.text()
+    new.password.setText(PASSWORD)
+    new.repeat.setText(PASSWORD)
+    assert dialog.save_new(new)
+    assert dialog.table.rowCount() == 2 and dialog.table.item(1, 2).text() == "Capturista"
+    assert dialog.table.item(1, 3).text() == "Baja California"
+    assert dialog.reset_password("luis", "Otra-clave-22")
+    assert users.sign_in(factory, "luis", "Otra-clave-22").username == "luis"
+    dialog.table.selectRow(1)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.toggle_selected()
+    assert dialog.table.item(1, 4).text() == "Desactivado"
+    dialog.table.selectRow(0)
+    assert not dialog.toggle_button.isEnabled()  # an administrator cannot deactivate themself here
+    other = UsersDialog(factory, "luis", bc.id)  # a deactivated (or non-admin) actor is refused by the service
+    qtbot.addWidget(other)
+    assert not other.reset_password("admin", "Cualquier-1") and "no existe o está desactivado" in other.message.text()
