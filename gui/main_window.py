@@ -8,6 +8,7 @@ from gui import __version__
 from gui import settings as S
 from gui.context import AppContext
 from gui.pages.authorisations import AuthorisationsPage
+from gui.pages.dashboard import DashboardPage
 from gui.pages.establishments import EstablishmentsPage
 from gui.pages.regions import RegionsPage
 from gui.pages.weekend import WeekendPage
@@ -21,11 +22,15 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setWindowTitle(f"Coordinación Estatal — {ctx.office.label}")
         self.resize(1280, 780)
+        self.dashboard = DashboardPage(ctx, self)  # «Inicio»: recalculates each time it is shown
         self.establishments = EstablishmentsPage(ctx, self)
         self.regions = RegionsPage(ctx, self)  # reads its data each time it is shown
         self.weekend = WeekendPage(ctx, self)  # computes the first time it is shown
         self.authorisations = AuthorisationsPage(ctx, self)
-        self.pages = [self.establishments, self.regions, self.weekend, self.authorisations]
+        self.pages = [self.dashboard, self.establishments, self.regions, self.weekend, self.authorisations]
+        # Where the dashboard's figures lead: open_list(key, filter) → that page's show_filtered(filter).
+        self.list_pages = {"establishments": self.establishments, "regions": self.regions, "weekend": self.weekend,
+                           "authorisations": self.authorisations}
         self._establishments_stale = False
 
         central = QWidget()
@@ -44,6 +49,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._page_shown)
         # region and zone columns of the establishments list change when the Regions page writes
         self.regions.data_changed.connect(lambda: setattr(self, "_establishments_stale", True))
+        self.dashboard.open_list.connect(self.open_list)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -62,13 +68,28 @@ class MainWindow(QMainWindow):
         state = ctx.settings.get(S.WINDOW_STATE)
         if not state.isEmpty():
             self.restoreState(state)
-        self.nav.setCurrentRow(min(ctx.settings.get(S.LAST_PAGE), len(self.pages) - 1))
+        # The window always opens on «Inicio» (issue 7: "a home dashboard opens first"), not on the last page
+        # shown; each page still remembers its own filters, splitters and tabs.
+        self.nav.setCurrentRow(self.pages.index(self.dashboard))
         self.establishments.reload()
 
     def _page_shown(self, row: int) -> None:
         if self.pages[row] is self.establishments and self._establishments_stale:
             self._establishments_stale = False
             self.establishments.reload()
+
+    def show_page(self, page: QWidget) -> None:
+        """Make ``page`` the current one (navigation list and stack)."""
+        self.nav.setCurrentRow(self.pages.index(page))
+
+    def open_list(self, target: str, filter: dict) -> None:
+        """A figure of «Inicio» was clicked: apply its filter on the target page, then show that page. The filter
+        goes first so that a page computing on its first showing computes once, already filtered."""
+        page = self.list_pages.get(target)
+        if page is None:
+            return
+        page.show_filtered(filter)
+        self.show_page(page)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -107,7 +128,6 @@ class MainWindow(QMainWindow):
         settings = self.ctx.settings
         settings.set(S.WINDOW_GEOMETRY, self.saveGeometry())
         settings.set(S.WINDOW_STATE, self.saveState())
-        settings.set(S.LAST_PAGE, self.nav.currentRow())
         for page in self.pages:
             page.save_settings()
         settings.sync()

@@ -82,7 +82,7 @@ def tree_children(page, kind: str, node_id: int) -> list[str]:
 
 def test_create_region_and_zone_assign_three_set_coordinator_and_see_consistency(qtbot, window, factory, units):
     page = open_page(window)
-    assert window.nav.item(1).text() == "Regionalización"
+    assert window.nav.item(window.pages.index(page)).text() == "Regionalización"
     assert page.consistency.check_text("zones_without_coordinator") == "✔ Zonas sin hospital coordinador: ninguna"
     assert registered(page, "regions") == 0 and not page.new_zone_action.isEnabled()
 
@@ -199,7 +199,7 @@ def test_drag_and_drop_assigns_moves_and_unassigns(qtbot, window, factory, bc, u
     assert db_zone(factory, units["BCIMB000101"]) == zones["ZSM Mexicali"]
 
     # The establishments list shows the new zones when it is shown again.
-    window.nav.setCurrentRow(0)
+    window.nav.setCurrentRow(window.pages.index(window.establishments))
     listing = window.establishments.model
     assert listing.value("zones", listing.row_of_id(units["BCIMB000101"])) == "ZSM Mexicali"
 
@@ -444,7 +444,7 @@ def test_layout_is_remembered(qtbot, factory, db_path, tmp_path, bc, units):
     page.tabs.setCurrentIndex(2)
     first.close()
     second = build_window(qtbot, factory, db_path, prefs)
-    page = second.regions
-    assert second.nav.currentRow() == 1 and page.loaded  # the last page shown, read when shown
+    assert second.stack.currentWidget() is second.dashboard  # the window always opens on «Inicio»
+    page = open_page(second)  # read when shown, with the layout it had
     assert page.search.text() == "tecate" and page.unassigned_model.rowCount() == 1
     assert page.referrals_panel.threshold.value() == 45 and page.tabs.currentIndex() == 2

@@ -427,6 +427,6 @@ def test_main_window_lists_the_weekend_page(qtbot, factory, db_path, tmp_path, b
 
     window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
-    assert titles == ["Establecimientos", "Regionalización", "Fin de semana", "Autorizaciones"]
-    window.nav.setCurrentRow(2)
+    assert titles[:5] == ["Inicio", "Establecimientos", "Regionalización", "Fin de semana", "Autorizaciones"]
+    window.nav.setCurrentRow(titles.index("Fin de semana"))
     assert window.stack.currentWidget() is window.weekend

@@ -166,6 +166,7 @@ class AuthorisationsPage(QWidget):
         self.message_box: QMessageBox | None = None
         self._generation = 0
         self._detail_generation = 0
+        self._pending_filter: dict | None = None  # a drill-down asked for before the figures arrived
         self._build()
         self._restore_settings()
 
@@ -552,6 +553,7 @@ class AuthorisationsPage(QWidget):
         self.drill_model.set_rows([])
         self.drill_label.setText("Detalle: haga doble clic en una cifra de la tabla")
         self._fill_picker()
+        self._apply_pending_filter()
 
     def _alert_titles(self, counts: dict[str, int]) -> None:
         titles = {"30": "Vencen en 30 días", "60": "60 días", "90": "90 días", "expired": "Vencidas",
@@ -569,6 +571,33 @@ class AuthorisationsPage(QWidget):
             if r.type_code == type_code:
                 return self.compliance_model.texts()[i]
         return None
+
+    def show_filtered(self, filter: dict) -> None:
+        """The home dashboard's figures, recalculated: ``{"alert": "expiring30" | "expired" | "not_started" |
+        "services"}`` shows that alert list; ``{"flag": "current" | "in_process" | "not_started" | "required"}``
+        shows the establishments behind that figure of the table's total row (of one type with ``"type"``);
+        ``"state_id"`` (national office) picks the state shown (None: all)."""
+        self.tabs.setCurrentIndex(0)
+        alert = filter.get("alert")
+        if alert:
+            key = alert.removeprefix("expiring") if alert.startswith("expiring") else alert
+            if key in self.alert_views:
+                self.alert_tabs.setCurrentWidget(self.alert_views[key])
+        flag = filter.get("flag")
+        self._pending_filter = dict(filter) if flag and flag in COMPLIANCE_FLAGS else None
+        if self.national and "state_id" in filter:
+            self.set_state(filter["state_id"])
+        else:
+            self.reload()
+
+    def _apply_pending_filter(self) -> None:
+        wanted, self._pending_filter = self._pending_filter, None
+        if not wanted:
+            return
+        code = wanted.get("type", "")
+        row = next((i for i, r in enumerate(self.compliance_model.rows) if r.type_code == code), None)
+        if row is not None:
+            self.drill_down(row, COMPLIANCE_FLAGS.index(wanted["flag"]))
 
     # ---- drill-down -------------------------------------------------------------------------------------
     def drill_down(self, row: int, column: int) -> list[svc.ComplianceItem]:

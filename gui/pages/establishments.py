@@ -294,6 +294,15 @@ class EstablishmentsPage(QWidget):
             combo.setCurrentIndex(0)
         self.show_retired.setChecked(False)
 
+    def show_filtered(self, filter: dict) -> None:
+        """Show the list with only ``filter`` applied (the home dashboard's figures): ``{"level": "PRIMER"}``
+        keeps one level of care, ``{}`` every active establishment. The search and other filters are cleared."""
+        self._pending_filters = {}  # the remembered filters must not come back when a load in progress ends
+        self.clear_filters()
+        level = filter.get("level")
+        if level:
+            self.level_filter.setCurrentIndex(max(self.level_filter.findData(level), 0))
+
     def _update_count(self) -> None:
         if self.model.rowCount() == 0 and not self.loaded:
             return

@@ -431,6 +431,15 @@ class RegionsPage(StructureCommands, QWidget):
         self._update_counts()
         self._update_actions()
 
+    def show_filtered(self, filter: dict) -> None:
+        """The home dashboard's «sin zona» figure: ``{"unassigned": True}`` shows the establishments without zone
+        (structure tab, search cleared, the list focused)."""
+        if filter.get("unassigned"):
+            self.tabs.setCurrentIndex(TAB_STRUCTURE)
+            self.search.clear()
+            self.apply_search()
+            self.unassigned.setFocus()
+
     # ---- lookups used by the panels ---------------------------------------------------------------------
     def zone_name(self, zone_id: int | None) -> str:
         if zone_id is None or zone_id not in self._zones:

@@ -358,6 +358,17 @@ class WeekendPage(QWidget):
         self.search.setText(words)
         self.units.apply_search()
 
+    def show_filtered(self, filter: dict) -> None:
+        """The home dashboard's figures: ``{"pending": True}`` lists only the pending units, ``{}`` every unit, with
+        the search cleared; ``"state_id"`` (national office) picks the state shown (None: all). Recalculates."""
+        self.search.clear()
+        self.pending_only.setChecked(bool(filter.get("pending")))
+        if self.national and "state_id" in filter:
+            self.set_state(filter["state_id"])
+        else:
+            self.reload()
+        self.apply_search()
+
     # ---- selection --------------------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
         return self.units.selected_ids()
