@@ -7,11 +7,37 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QMe
 from gui import __version__
 from gui import settings as S
 from gui.context import AppContext
+from gui.backups import BackupController
+from gui.pages.audit import AuditPage
 from gui.pages.authorisations import AuthorisationsPage
 from gui.pages.dashboard import DashboardPage
 from gui.pages.establishments import EstablishmentsPage
 from gui.pages.regions import RegionsPage
+from gui.pages.reports import ReportsPage
 from gui.pages.weekend import WeekendPage
+from models.services import users as U
+
+# What each role may see: (page attribute, widget or action attribute, permission). The services refuse the
+# same operations on their own (models.services.users.require); hiding them here only keeps the UI honest.
+GUARDED = (
+    ("establishments", "new_action", U.EDIT), ("establishments", "edit_action", U.EDIT),
+    ("establishments", "undo_action", U.EDIT), ("establishments", "retire_action", U.RETIRE),
+    ("establishments", "restore_action", U.RETIRE), ("establishments", "import_action", U.IMPORT),
+    ("establishments", "import_equivalences_action", U.IMPORT),
+    ("regions", "new_region_action", U.EDIT), ("regions", "new_zone_action", U.EDIT),
+    ("regions", "rename_action", U.EDIT), ("regions", "coordinator_action", U.EDIT),
+    ("regions", "assign_action", U.EDIT), ("regions", "assign_button", U.EDIT), ("regions", "unassign_action", U.EDIT),
+    ("regions", "undo_action", U.EDIT), ("regions", "retire_action", U.RETIRE), ("regions", "import_action", U.IMPORT),
+    ("weekend", "edit_action", U.EDIT), ("weekend", "bulk_shifts_action", U.EDIT),
+    ("weekend", "bulk_start_action", U.EDIT), ("weekend", "undo_action", U.EDIT),
+    ("weekend", "target_action", U.TARGETS), ("weekend", "import_action", U.IMPORT),
+    ("authorisations", "new_procedure_button", U.EDIT), ("authorisations", "change_status_button", U.EDIT),
+    ("authorisations", "override_button", U.EDIT), ("authorisations", "attach_button", U.EDIT),
+    ("authorisations", "add_service_button", U.EDIT), ("authorisations", "add_responsable_button", U.EDIT),
+    ("authorisations", "import_button", U.IMPORT),
+    ("reports", "signatories_button", U.SETTINGS),
+    ("backups", "restore_action", U.SETTINGS), ("backups", "folder_action", U.SETTINGS),
+)
 
 
 class MainWindow(QMainWindow):
@@ -27,7 +53,11 @@ class MainWindow(QMainWindow):
         self.regions = RegionsPage(ctx, self)  # reads its data each time it is shown
         self.weekend = WeekendPage(ctx, self)  # computes the first time it is shown
         self.authorisations = AuthorisationsPage(ctx, self)
-        self.pages = [self.dashboard, self.establishments, self.regions, self.weekend, self.authorisations]
+        self.reports = ReportsPage(ctx, self)
+        self.audit = AuditPage(ctx, self)  # reads the trail the first time it is shown
+        self.pages = [self.dashboard, self.establishments, self.regions, self.weekend, self.authorisations,
+                      self.reports, self.audit]
+        self.backups = BackupController(ctx, self)  # daily and closing backups; started by gui.app.run_gui
         # Where the dashboard's figures lead: open_list(key, filter) → that page's show_filtered(filter).
         self.list_pages = {"establishments": self.establishments, "regions": self.regions, "weekend": self.weekend,
                            "authorisations": self.authorisations}
@@ -55,9 +85,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_menus()
+        self.apply_permissions()
+        self.backups.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.busy_label = QLabel("")
         self.statusBar().addPermanentWidget(self.busy_label)
-        office = QLabel(f"{ctx.office.label}  ·  {ctx.db_path or ''}")
+        who = f"{ctx.user.username} ({ctx.user.role_label})  ·  " if ctx.user else ""
+        office = QLabel(f"{who}{ctx.office.label}  ·  {ctx.db_path or ''}")
         office.setObjectName("pageSubtitle")
         self.statusBar().addPermanentWidget(office)
         ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Trabajando…" if busy else ""))
@@ -94,6 +127,18 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&Archivo")
+        for action in self.backups.actions:
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        self.users_action = QAction("&Usuarios…", self)
+        self.users_action.triggered.connect(self.show_users)
+        self.users_action.setVisible(self.ctx.user is not None and self.ctx.can(U.USERS))
+        file_menu.addAction(self.users_action)
+        self.password_action = QAction("Cambiar mi &contraseña…", self)
+        self.password_action.triggered.connect(self.change_password)
+        self.password_action.setVisible(self.ctx.user is not None)
+        file_menu.addAction(self.password_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Salir", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -111,6 +156,35 @@ class MainWindow(QMainWindow):
         about = QAction("&Acerca de Coordinación Estatal", self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def apply_permissions(self) -> None:
+        """Hide what the signed-in user's role may not do (nothing is hidden in setup mode)."""
+        state = self.ctx.office.state.id if self.ctx.office.state else None
+        for owner, name, permission in GUARDED:
+            item = getattr(getattr(self, owner, None), name, None)
+            if item is not None and not self.ctx.can(permission, state):
+                item.setVisible(False)
+
+    def show_users(self) -> None:
+        from gui.dialogs.users_dialog import UsersDialog
+
+        state = self.ctx.office.state.id if self.ctx.office.state else None
+        dialog = UsersDialog(self.ctx.session_factory, self.ctx.username, state, self)
+        dialog.open()
+
+    def change_password(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        old, ok = QInputDialog.getText(self, "Cambiar contraseña", "Contraseña actual:", QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        new, ok = QInputDialog.getText(self, "Cambiar contraseña", "Contraseña nueva (8 caracteres o más):",
+                                       QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        self.ctx.run_write(lambda s: U.change_password(s, self.ctx.username, old, new),
+                           lambda _: self.statusBar().showMessage("Contraseña cambiada.", 8000),
+                           lambda failure: QMessageBox.warning(self, "Cambiar contraseña", str(failure.exception)))
 
     def show_about(self) -> None:
         from models.paths import data_dir

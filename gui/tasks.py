@@ -29,11 +29,12 @@ def _expected(exc: BaseException) -> bool:
     from models.importing.reader import ReadError
     from models.services.backup import BackupError
     from models.services.establishments import ConcurrencyError, NotFoundError
+    from models.services.users import AuthError
     from models.validation import ValidationError
     from reports.catalog import ReportError
 
     return isinstance(exc, (ValidationError, ConcurrencyError, NotFoundError, ReadError, PermissionError, BackupError,
-                            ReportError))
+                            ReportError, AuthError))
 
 
 class TaskFailure:

@@ -81,3 +81,34 @@ def test_users_dialog_adds_resets_and_deactivates_through_the_services(qtbot, fa
     other = UsersDialog(factory, "luis", bc.id)  # a deactivated (or non-admin) actor is refused by the service
     qtbot.addWidget(other)
     assert not other.reset_password("admin", "Cualquier-1") and "no existe o está desactivado" in other.message.text()
+
+
+def test_the_window_hides_what_the_role_may_not_do(qtbot, factory, bc, db_path, tmp_path):
+    from gui.main_window import MainWindow
+
+    create_application([])
+    with factory.begin() as s:
+        users.create_first_admin(s, "admin", "", PASSWORD)
+        users.add_user(s, "admin", "consulta", "", UserRole.CONSULTA, bc.id, PASSWORD)
+        users.add_user(s, "admin", "captura", "", UserRole.CAPTURISTA, bc.id, PASSWORD)
+    with factory() as s:
+        office = __import__("models.services.office", fromlist=["x"]).get_office(s)
+
+    def window(name):
+        info = users.sign_in(factory, name, PASSWORD)
+        ctx = AppContext(factory, Settings(tmp_path / f"{name}.ini"), TaskRunner(synchronous=True), office, db_path,
+                         info.username, info)
+        w = MainWindow(ctx)
+        qtbot.addWidget(w)
+        return w
+
+    reader = window("consulta")
+    assert not reader.establishments.new_action.isVisible() and not reader.establishments.retire_action.isVisible()
+    assert not reader.weekend.target_action.isVisible() and not reader.authorisations.import_button.isVisibleTo(reader)
+    assert not reader.reports.signatories_button.isVisibleTo(reader) and not reader.users_action.isVisible()
+    assert reader.establishments.export_action.isVisible()  # consulting and printing stay
+    capturer = window("captura")
+    assert capturer.establishments.new_action.isVisible() and capturer.establishments.import_action.isVisible()
+    assert not capturer.establishments.retire_action.isVisible() and not capturer.weekend.target_action.isVisible()
+    admin = window("admin")
+    assert admin.users_action.isVisible() and admin.establishments.retire_action.isVisible()

@@ -129,6 +129,9 @@ class AuditPage(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._show_details)
         self.verify_button.clicked.connect(self.verify)
 
+    def save_settings(self) -> None:
+        """Nothing to remember between sessions (the main window calls this on every page at close)."""
+
     def showEvent(self, event):  # noqa: N802
         super().showEvent(event)
         if not self._loaded:
