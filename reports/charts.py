@@ -23,15 +23,14 @@ Series = tuple[str, Sequence[float]]
 
 
 def _nice_max(value: float) -> float:
-    """An axis maximum a little above ``value`` on a round step (1, 2, 5 × 10^n)."""
+    """An axis maximum a little above ``value`` on a round step (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n)."""
     if value <= 0:
         return 1
-    step = 10 ** (len(str(int(value))) - 1)
-    for mult in (1, 2, 5, 10):
-        if value <= step * mult:
-            top = step * mult
-            break
-    return top if top >= value * 1.08 else top * 1.2
+    scale = 10 ** (len(str(int(value))) - 1)
+    for mult in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if scale * mult >= value * 1.05:
+            return scale * mult
+    return scale * 12
 
 
 def _legend(drawing: Drawing, series: Sequence[Series], x: float, y: float) -> None:
