@@ -21,10 +21,10 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, LongTable, PageBreak, Paragraph, TableStyle
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from xml.sax.saxutils import escape
 
-from models.entities import AuthorisationType, Establishment, EstablishmentService, ServiceType, State
+from models.entities import AuthorisationType, Establishment, ServiceType, State
 from models.enums import AuthorisationStatus
 from models.importing.plan import NO_PROGRESS, Progress
 from models.services import authorisations as auth
@@ -310,9 +310,7 @@ def build(session: Session, request: ReportRequest, *, signatories=DEFAULT_SIGNA
     items = auth.compliance_items(session, state_id, as_of, period.start, period.end)
     rows = counts_by_type(items, types)
     progress.report(1, steps, "Revisando alertas y vencimientos")
-    loaded = _load_services(session, state_id)  # held, so that the session keeps them while the service reads them
     alerts = alerts_from_items(items, as_of, auth.services_without_responsable(session, state_id, as_of))
-    del loaded
     services = dict(session.execute(select(ServiceType.code, ServiceType.name)).all())
     state_of: dict[int, int] = {}
     if national:
@@ -363,44 +361,7 @@ def build(session: Session, request: ReportRequest, *, signatories=DEFAULT_SIGNA
     return data
 
 
-def alerts_from_items(items: Sequence[auth.ComplianceItem], as_of: date,
-                      without_responsable: list[auth.AlertItem],
-                      windows: tuple[int, ...] = auth.ALERT_WINDOWS) -> auth.Alerts:
-    """``authorisations.alerts`` computed from the items this report already read (the service would read them all
-    again: seconds for the whole country). The same rules, line by line; a test keeps both equal."""
-    expiring: dict[int, list[auth.AlertItem]] = {days: [] for days in windows}
-    expired, not_started = [], []
-    for i in items:
-        if i.not_started:
-            not_started.append(auth.AlertItem(i.establishment_id, i.clues, i.establishment_name, i.type_code,
-                                              i.authorisation_id, i.status, None, None))
-            continue
-        if not i.status:
-            continue
-        status = AuthorisationStatus(i.status)
-        left = (i.expires_on - as_of).days if i.expires_on else None
-        alert = auth.AlertItem(i.establishment_id, i.clues, i.establishment_name, i.type_code, i.authorisation_id,
-                               i.status, i.expires_on, left)
-        if status == AuthorisationStatus.VENCIDA or (status in auth.HOLDING and left is not None and left < 0):
-            expired.append(alert)
-        elif status in auth.HOLDING and left is not None:
-            for days in windows:
-                if left <= days:
-                    expiring[days].append(alert)
-    for days in expiring:
-        expiring[days].sort(key=lambda a: (a.expires_on, a.clues))
-    return auth.Alerts(expiring, expired, not_started, without_responsable)
-
-
-def _load_services(session: Session, state_id: int | None) -> list[EstablishmentService]:
-    """Load the scope's services with their responsables in two queries, so that ``services_without_responsable``
-    (which reads each service's responsables) finds them in the session instead of issuing one query per service."""
-    query = (select(EstablishmentService).options(selectinload(EstablishmentService.responsables))
-             .where(EstablishmentService.deleted_at.is_(None)))
-    if state_id is not None:
-        query = query.join(Establishment, Establishment.id == EstablishmentService.establishment_id).where(
-            Establishment.state_id == state_id)
-    return list(session.scalars(query))
+alerts_from_items = auth.alerts_from_items  # from the items this report already read
 
 
 def _check_stale_status(doc: ReportDocument, items: Sequence[auth.ComplianceItem], as_of: date,

@@ -82,10 +82,16 @@ def fmt_datetime(value: datetime) -> str:
 
 def indicator_text(label: str, numerator: int, denominator: int, percent: bool = False) -> str:
     """«Regiones registradas / publicadas = 3 / 3», with «= 0.91%» appended when ``percent`` (and the
-    denominator is not zero)."""
+    denominator is not zero). Percentages round half up, as the services compute them (1 / 800 → 0.13%)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
     text = f"{label} = {fmt_int(numerator)} / {fmt_int(denominator)}"
     if percent:
-        text += f" = {numerator / denominator * 100:,.2f}%" if denominator else " = — (denominador cero)"
+        if denominator:
+            value = (Decimal(100 * numerator) / Decimal(denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            text += f" = {value:,}%"
+        else:
+            text += " = — (denominador cero)"
     return text
 
 
@@ -339,8 +345,11 @@ class ReportDocument:
     def _quality_page(self) -> None:
         self.story.append(PageBreak())
         self.heading("Revisiones de calidad de datos")
-        self.paragraph(f"Antes de imprimir se revisaron los datos; se encontraron {fmt_int(len(self.problems))} "
-                       "observaciones que conviene corregir:")
+        n = len(self.problems)
+        found = "una observación" if n == 1 else f"{fmt_int(n)} observaciones"
+        self.paragraph(f"Antes de imprimir se revisaron los datos; se encontró {found} que conviene corregir:"
+                       if n == 1 else f"Antes de imprimir se revisaron los datos; se encontraron {found} que "
+                       "conviene corregir:")
         self.spacer()
         self.table(["Revisión", "Observación"], [(p.check, p.detail) for p in self.problems], widths=[1, 3.5])
 

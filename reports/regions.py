@@ -2,7 +2,6 @@
 computed total, registered against published figures, and the consistency checks of each state."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session

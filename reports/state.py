@@ -26,10 +26,7 @@ from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.entities import (
-    Authorisation,
-    AuthorisationType,
     Establishment,
-    EstablishmentService,
     ServiceType,
     Typology,
     WeekendRecord,
@@ -225,124 +222,15 @@ def centred(drawing):
 
 # ------------------------------------------------------------------------------------------------ compliance
 
-_HOLDING = frozenset(s.value for s in auth_svc.HOLDING)
-_IN_PROCESS = frozenset(s.value for s in auth_svc.IN_PROCESS)
-_NOT_STARTED = frozenset(s.value for s in auth_svc.NOT_STARTED)
-_NO_APLICA = AuthorisationStatus.NO_APLICA.value
-_VENCIDA = AuthorisationStatus.VENCIDA.value
-
-
-def _codes(text: str | None) -> frozenset[str]:
-    return frozenset(c.strip().upper() for c in (text or "").split(",") if c.strip())
-
-
-def compliance_items(session: Session, state_id: int | None, as_of: date, period_from: date | None = None,
-                     period_to: date | None = None) -> tuple[list[auth_svc.ComplianceItem], dict[int, int]]:
-    """The items of ``models.services.authorisations.compliance_items`` (same rules, same order), and the state
-    of each establishment, read column-wise: ~10× faster, so the national report can count 23 states at once.
-
-    The rules are the service's: required by the type's default rule (level of care, or an active service in
-    the type's list), overridden on the establishment-level procedure, implied by a registered procedure, undone
-    when all of them are *No aplica*. A test keeps both functions equal. (Candidate to move into the service.)"""
-    period_to = period_to or as_of
-    e = Establishment.__table__.c
-    scope = [e.state_id == state_id] if state_id is not None else []
-    ests = session.execute(select(e.id, e.clues, e.name, type_coerce(e.level_of_care, String), e.state_id)
-                           .where(e.deleted_at.is_(None), *scope,
-                                  e.operating_status.in_(list(auth_svc.ACTIVE_ESTABLISHMENT_STATUSES)))
-                           .order_by(e.clues)).all()
-    types = [(t.id, t.code, _codes(t.required_for_levels), _codes(t.required_for_service_code))
-             for t in session.execute(select(AuthorisationType.id, AuthorisationType.code,
-                                             AuthorisationType.required_for_levels,
-                                             AuthorisationType.required_for_service_code)
-                                      .where(AuthorisationType.deleted_at.is_(None)).order_by(AuthorisationType.id))]
-    es, st = EstablishmentService.__table__.c, ServiceType.__table__.c
-    services: dict[int, set[str]] = {}
-    query = (select(es.establishment_id, st.code).select_from(EstablishmentService.__table__.join(
-        ServiceType.__table__, st.id == es.service_type_id)).where(es.deleted_at.is_(None)))
-    if state_id is not None:
-        query = query.join(Establishment.__table__, e.id == es.establishment_id).where(*scope)
-    for est_id, code in session.execute(query):
-        services.setdefault(est_id, set()).add(code)
-    a = Authorisation.__table__.c
-    query = select(a.id, a.establishment_id, a.type_id, a.service_id, type_coerce(a.status, String).label("status"),
-                   a.required_override, a.folio, a.granted_on, a.expires_on).where(a.deleted_at.is_(None))
-    if state_id is not None:
-        query = query.join(Establishment.__table__, e.id == a.establishment_id).where(*scope)
-    by_pair: dict[tuple[int, int], list] = {}
-    for row in session.execute(query.order_by(a.id)):
-        by_pair.setdefault((row.establishment_id, row.type_id), []).append(row)
-    items: list[auth_svc.ComplianceItem] = []
-    state_of: dict[int, int] = {}
-    Item = auth_svc.ComplianceItem
-    for est_id, clues, name, level, est_state in ests:
-        state_of[est_id] = est_state
-        codes = services.get(est_id, ())
-        for type_id, code, levels, service_codes in types:
-            rows = by_pair.get((est_id, type_id))
-            by_default = level in levels or bool(service_codes.intersection(codes))
-            if not rows:
-                if by_default:
-                    items.append(Item(est_id, clues, name, code, None, None, "", None, None, False, False, False, True))
-                continue
-            main = next((r for r in rows if r.service_id is None and r.required_override is not None), None)
-            if main is not None:
-                required = bool(main.required_override)
-            elif all(r.status == _NO_APLICA for r in rows):
-                required = False
-            else:
-                required = True
-            if not required:
-                continue
-            live = [r for r in rows if r.status != _NO_APLICA and r.required_override is not False]
-            if not live:
-                items.append(Item(est_id, clues, name, code, None, None, "", None, None, False, False, False, True))
-                continue
-            for r in live:
-                obtained = r.granted_on is not None and r.granted_on <= period_to and (
-                    period_from is None or r.granted_on >= period_from)
-                current = r.status in _HOLDING and (r.expires_on is None or r.expires_on >= as_of)
-                items.append(Item(est_id, clues, name, code, r.id, r.status, r.folio or "", r.granted_on, r.expires_on,
-                                  current, r.status in _IN_PROCESS, obtained, r.status in _NOT_STARTED))
-    return items, state_of
+# the compliance scan, its summary and its alerts are the service's (column-wise, fast enough for 23 states)
+compliance_items = auth_svc.compliance_scan
+summary_rows = auth_svc.summary_from_items
 
 
 def alerts_from(items: list[auth_svc.ComplianceItem], services_without: list[auth_svc.AlertItem], today: date,
                 window: int = 30) -> auth_svc.Alerts:
-    """``models.services.authorisations.alerts`` for one window, from items already read (same rules)."""
-    expiring, expired, not_started = [], [], []
-    for i in items:
-        if i.not_started:
-            not_started.append(auth_svc.AlertItem(i.establishment_id, i.clues, i.establishment_name, i.type_code,
-                                                  i.authorisation_id, i.status, None, None))
-            continue
-        if i.status is None:
-            continue
-        left = (i.expires_on - today).days if i.expires_on else None
-        alert = auth_svc.AlertItem(i.establishment_id, i.clues, i.establishment_name, i.type_code, i.authorisation_id,
-                                   i.status, i.expires_on, left)
-        if i.status == _VENCIDA or (i.status in _HOLDING and left is not None and left < 0):
-            expired.append(alert)
-        elif i.status in _HOLDING and left is not None and left <= window:
-            expiring.append(alert)
-    expiring.sort(key=lambda x: (x.expires_on, x.clues))
-    return auth_svc.Alerts({window: expiring}, expired, not_started, services_without)
-
-
-def summary_rows(session: Session, items: list[auth_svc.ComplianceItem]) -> list[auth_svc.SummaryRow]:
-    """The compliance table (one row per authorisation type and the service's computed total row)."""
-    types = session.execute(select(AuthorisationType.code, AuthorisationType.name)
-                            .where(AuthorisationType.deleted_at.is_(None)).order_by(AuthorisationType.id)).all()
-    counts = {code: [0, 0, 0, 0, 0] for code, _n in types}
-    for i in items:
-        c = counts.get(i.type_code)
-        if c is not None:
-            c[0] += 1
-            c[1] += i.current
-            c[2] += i.in_process
-            c[3] += i.obtained
-            c[4] += i.not_started
-    return auth_svc.summary_table([(code, name, *counts[code]) for code, name in types])
+    """``authorisations.alerts`` for one window, from items already read."""
+    return auth_svc.alerts_from_items(items, today, services_without, (window,))
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -695,7 +583,7 @@ def _quality(doc, session, state, counts: EstablishmentCounts, items, report: fi
     found.append(("Establecimientos activos con estatus «Baja»", counts.active_baja))
     found.append(("Autorizaciones vencidas contadas como vigentes", checks.check_expired_not_current(doc, items, as_of)))
     found.append(("Autorizaciones otorgadas después del corte", checks.check_future_dates(doc, items, as_of)))
-    stale = [i for i in items if i.status in _HOLDING and i.expires_on is not None and i.expires_on < as_of]
+    stale = [i for i in items if i.status in auth_svc._HOLDING and i.expires_on is not None and i.expires_on < as_of]
     if stale:
         doc.problem("Vigencia", f"{fmt_int(len(stale))} autorizaciones siguen con estado «Otorgada», «Vigente» o "
                                 f"«Por vencer» aunque vencieron antes del {fmt_date(as_of)}; el informe las cuenta "

@@ -210,20 +210,22 @@ def _key(items):
 
 
 @pytest.mark.parametrize("period", [(None, None), (D(2026, 1, 1), D(2026, 6, 30))])
-def test_column_wise_compliance_equals_the_service(factory, bc, varied_authorisations, period):
+def test_the_compliance_scan_applies_overrides_no_aplica_services_and_retirements(factory, bc, varied_authorisations,
+                                                                                period):
+    """The column-wise scan the reports use (``authorisations.compliance_scan``) against the rules, case by case."""
     with factory() as s:
-        for scope in (bc.id, None):
-            fast, state_of = state_report.compliance_items(s, scope, AS_OF, *period)
-            slow = auth_svc.compliance_items(s, scope, AS_OF, *period)
-            assert _key(fast) == _key(slow)
-            assert set(state_of.values()) == {bc.id}
-        rows = state_report.summary_rows(s, fast)
+        items, state_of = state_report.compliance_items(s, bc.id, AS_OF, *period)
+        national, _ = state_report.compliance_items(s, None, AS_OF, *period)
+        rows = state_report.summary_rows(s, items)
         assert rows == auth_svc.summary(s, bc.id, AS_OF, *period)
-        ours = state_report.alerts_from(fast, auth_svc.services_without_responsable(s, bc.id, AS_OF), AS_OF)
-        theirs = auth_svc.alerts(s, bc.id, AS_OF, (30,))
-        assert ours == theirs
+    pairs = {(i.clues, i.type_code) for i in items}
+    assert set(state_of.values()) == {bc.id} and _key(national) == _key(items)  # only BC has data
+    assert ("BCIMB000103", "AVISO_FUNC") not in pairs  # overridden to not required
+    assert ("BCIMB000101", "COMITE") in pairs  # overridden to required
+    assert ("BCIMB000201", "PERMISO") not in pairs  # every procedure «No aplica»
+    assert not any(c == "BCIMB000302" for c, _t in pairs)  # retired: never counted
     assert any(r.type_code == "LIC_CNSNS" and r.required for r in rows)  # the MN service made it required
-    assert any(r.type_code == "COMITE" and r.required == 1 for r in rows)  # the override made it required
+    assert any(r.type_code == "COMITE" and r.required == 1 for r in rows)
 
 
 # ------------------------------------------------------------------------------------------------ 3,000 units
