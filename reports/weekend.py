@@ -14,11 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab.lib.units import cm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, TableStyle
+from reportlab.platypus import CondPageBreak, PageBreak
 from sqlalchemy.orm import Session
 
 from models.importing.plan import NO_PROGRESS, Progress
@@ -29,8 +27,7 @@ from models.services.report_settings import DEFAULT_SIGNATORIES
 from reports import charts
 from reports.catalog import ReportError, ReportRequest
 from reports.checks import check_levels
-from reports.framework import (FONT, GRID, HEADER_FILL, TOTAL_FILL, ReportDocument, ReportMeta, fmt_date, fmt_int,
-                               scope_label)
+from reports.framework import ReportDocument, ReportMeta, fmt_date, fmt_int, scope_label
 
 TITLE = "Avance de apertura en fin de semana"
 SOURCE = ("Registro de apertura en fin de semana de las unidades de primer nivel (turnos, personal e "
@@ -184,8 +181,7 @@ def _summary(doc: ReportDocument, fig: _Figures, national: bool) -> None:
     subtotal_at = [i for i, r in enumerate(body) if r.level == "block"]
     doc.table(SUMMARY_HEADERS, [cells(r) for r in body], total=cells(total), numeric=range(1, 7),
               widths=[2.3, 1, 1, 1, 1.05, 1, 1], source=SOURCE + " Médicos requeridos: la meta de médicos de la "
-              "entidad o, sin ella, uno por unidad de la meta.")
-    _shade_rows(doc, [1 + i for i in subtotal_at])
+              "entidad o, sin ella, uno por unidad de la meta.", emphasis=subtotal_at)
     doc.spacer(2)
     doc.indicator("Unidades abiertas / meta", total.open_units, total.target or 0, percent=True)
     doc.indicator("Unidades abiertas / unidades viables registradas", total.open_units, total.viable, percent=True)
@@ -194,52 +190,6 @@ def _summary(doc: ReportDocument, fig: _Figures, national: bool) -> None:
             if r.level == "block":
                 label = f"Bloque {r.block}" if r.block else "Sin bloque"
                 doc.indicator(f"{label} · unidades abiertas / meta", r.open_units, r.target or 0, percent=True)
-
-
-def _shade_rows(doc: ReportDocument, row_indexes: list[int]) -> None:
-    """Shade subtotal rows of the table just added (the framework shades only the final total)."""
-    if not row_indexes:
-        return
-    table = next(f for f in reversed(doc.story) if isinstance(f, LongTable))
-    table.setStyle(TableStyle([("BACKGROUND", (0, i), (-1, i), TOTAL_FILL) for i in row_indexes]))
-
-
-def _listing(doc: ReportDocument, headers: list[str], rows: list[tuple], widths: list[float],
-             numeric: tuple[int, ...] = (), source: str | None = None) -> None:
-    """A long unit listing in the framework's table look, built for speed: a cell that fits its column on one
-    line is drawn as a plain string, only longer ones become wrapping paragraphs. ``doc.table`` makes every
-    cell a Paragraph, which costs ~3 ms per row; a 2,500-unit annex would take seconds."""
-    cell, cell_num, head = doc.styles["cell"], doc.styles["cell_num"], doc.styles["head"]
-    scale = doc.width / sum(widths)
-    widths = [w * scale for w in widths]
-    room = [w - 6 for w in widths]  # left and right padding
-    size = cell.fontSize
-    data: list[list] = [[Paragraph(escape(h), head) for h in headers]]
-    for row in rows:
-        out = []
-        for i, value in enumerate(row):
-            text = fmt_int(value) if i in numeric and (value is None or isinstance(value, int)) else str(value)
-            if stringWidth(text, FONT, size) <= room[i]:
-                out.append(text)
-            else:
-                out.append(Paragraph(escape(text), cell_num if i in numeric else cell))
-        data.append(out)
-    style = [
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), size),
-        ("LEADING", (0, 1), (-1, -1), cell.leading),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        *[("ALIGN", (i, 1), (i, -1), "RIGHT") for i in numeric],
-    ]
-    doc.flowable(LongTable(data, colWidths=widths, repeatRows=1, splitByRow=1, style=TableStyle(style)))
-    if source:
-        doc.source(source)
 
 
 def _keep_with_next(doc: ReportDocument, height: float) -> None:
@@ -407,7 +357,7 @@ def _annexes(doc: ReportDocument, fig: _Figures, national: bool) -> None:
             if len(found) > PENDING_PER_STATE:
                 left_out.append(f"{r.label} {fmt_int(len(found) - PENDING_PER_STATE)}")
         if rows:
-            _listing(doc, ["Entidad", "CLUES", "Unidad", "Motivo"], rows, widths=[1.4, 1.2, 2.6, 3.6], source=SOURCE)
+            doc.table(["Entidad", "CLUES", "Unidad", "Motivo"], rows, widths=[1.4, 1.2, 2.6, 3.6], source=SOURCE)
         else:
             doc.paragraph("No hay unidades viables pendientes de abrir.")
         if left_out:
@@ -416,7 +366,7 @@ def _annexes(doc: ReportDocument, fig: _Figures, national: bool) -> None:
     opened = fig.open_units
     doc.heading(f"Anexo 1. Unidades abiertas los 7 días: {fmt_int(len(opened))}")
     if opened:
-        _listing(doc, ["CLUES", "Unidad", "Región operativa", "Abre en fin de semana desde", "Médicos activos"],
+        doc.table(["CLUES", "Unidad", "Región operativa", "Abre en fin de semana desde", "Médicos activos"],
                  [(u.clues, u.name, fig.region_of.get(u.establishment_id, "—"), _dmy(u.weekend_since), u.doctors)
                   for u in opened], numeric=(4,), widths=[1.2, 3.3, 2.0, 1.2, 0.9], source=SOURCE)
     else:
@@ -424,7 +374,7 @@ def _annexes(doc: ReportDocument, fig: _Figures, national: bool) -> None:
     pending = fig.pending
     doc.heading(f"Anexo 2. Unidades viables pendientes de abrir: {fmt_int(len(pending))}")
     if pending:
-        _listing(doc, ["CLUES", "Unidad", "Días con turno", "Médicos activos", "Qué le falta"],
+        doc.table(["CLUES", "Unidad", "Días con turno", "Médicos activos", "Qué le falta"],
                  [(u.clues, u.name, u.days or "—", u.doctors, "; ".join(u.reasons)) for u in pending],
                  numeric=(3,), widths=[1.2, 2.75, 1.25, 0.85, 3.3], source=SOURCE)
     else:
