@@ -867,11 +867,19 @@ def expiring(session: Session, state_id: int | None, days: int, today: date | No
 def services_without_responsable(session: Session, state_id: int | None, today: date | None = None) -> list[AlertItem]:
     """Active services of active establishments with no responsable sanitario on ``today``."""
     today = today or date.today()
-    ests = {e.id: e for e in _scope_establishments(session, state_id)}
+    e = Establishment.__table__.c  # columns only: ORM objects for a whole country cost seconds
+    scope = select(e.id, e.clues, e.name).where(e.deleted_at.is_(None), e.operating_status.in_(
+        list(ACTIVE_ESTABLISHMENT_STATUSES)))
+    if state_id is not None:
+        scope = scope.where(e.state_id == state_id)
+    ests = {row.id: row for row in session.execute(scope)}
     query = (select(EstablishmentService, ServiceType.code).join(ServiceType, ServiceType.id ==
                                                                 EstablishmentService.service_type_id)
              .options(selectinload(EstablishmentService.responsables))  # one query, not one per service
              .where(EstablishmentService.deleted_at.is_(None)).order_by(EstablishmentService.id))
+    if state_id is not None:
+        query = query.join(Establishment, Establishment.id == EstablishmentService.establishment_id).where(
+            Establishment.state_id == state_id)
     out = []
     for svc, code in session.execute(query):
         est = ests.get(svc.establishment_id)
