@@ -442,6 +442,8 @@ def check_responsable(session: Session, data: ResponsableData) -> dict[str, str]
 def add_responsable(session: Session, data: ResponsableData, user: str) -> ResponsableData:
     """Validate and register the responsable sanitario of a service for a period."""
     svc = session.get(EstablishmentService, data.service_id)
+    if svc is not None:
+        users.require_for_establishments(session, user, users.EDIT, [svc.establishment_id])
     if svc is None or svc.deleted_at is not None:
         raise NotFoundError("El servicio ya no existe.")
     data = ResponsableData(data.service_id, tidy(data.full_name), tidy(data.profession),
@@ -462,6 +464,8 @@ def add_responsable(session: Session, data: ResponsableData, user: str) -> Respo
 def end_responsable(session: Session, responsable_id: int, valid_to: date, user: str) -> ResponsableData:
     """Close a responsable's period (e.g. before registering the next one)."""
     obj = session.get(ResponsableSanitario, responsable_id)
+    if obj is not None:
+        users.require_for_establishments(session, user, users.EDIT, [obj.service.establishment_id])
     if obj is None or obj.deleted_at is not None:
         raise NotFoundError("El responsable sanitario ya no existe.")
     data = _responsable_data(obj)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models.entities import Establishment, Region, Zone
 from models.enums import LevelOfCare
-from models.services import audit
+from models.services import audit, users
 from models.services.establishments import ConcurrencyError, NotFoundError
 from models.services.regions import HOSPITAL_LEVELS, HospitalChoice, _establishments, _in_chunks
 from models.validation import ValidationError
@@ -58,6 +58,7 @@ def set_referral(session: Session, establishment_id: int, hospital_id: int | Non
 
     The hospital must be an active second- or third-level establishment other than the unit itself."""
     obj = _establishments(session, [establishment_id])[establishment_id]
+    users.require(session, user, users.EDIT, obj.state_id)
     if version is not None and obj.version != version:
         raise ConcurrencyError(f"El establecimiento {obj.clues} fue modificado por {obj.changed_by} después de abrirlo. "
                                "Actualice la vista y vuelva a intentarlo.")

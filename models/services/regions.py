@@ -655,6 +655,7 @@ def set_coordinator(session: Session, zone_id: int, establishment_id: int | None
     It must be an active second- or third-level establishment of the zone's state, coordinating no other
     zone, and either in this zone already or in none (it is then assigned to the zone)."""
     zone = _zone(session, zone_id)
+    users.require(session, user, users.EDIT, zone.region.state_id)
     _check_version(zone, version, f"La zona «{zone.name}»")
     before = zone.coordinating_establishment_id
     if establishment_id is None:
@@ -737,6 +738,7 @@ def assign_establishments(session: Session, zone_id: int, establishment_ids: lis
 def unassign_establishments(session: Session, establishment_ids: list[int], user: str) -> AssignmentResult:
     """Take establishments out of their zone and region. Refuses if any coordinates an active zone."""
     objs = _establishments(session, establishment_ids)
+    users.require_for_establishments(session, user, users.EDIT, establishment_ids)
     coordinators = [f"{objs[z.coordinating_establishment_id].clues} («{z.name}»)" for z in session.scalars(
         select(Zone).join(Region, Zone.region_id == Region.id).where(
             Zone.coordinating_establishment_id.in_(list(objs)), Zone.deleted_at.is_(None), Region.deleted_at.is_(None)))]
@@ -942,6 +944,7 @@ def update_member(session: Session, member_id: int, user: str, full_name: str, r
                   version: int | None = None) -> MemberData:
     """Change a member's name, role or phone."""
     member = _get(session, SupervisionTeamMember, member_id, "El integrante ya no existe en la base de datos.")
+    users.require(session, user, users.EDIT, session.get(Region, session.get(SupervisionTeam, member.team_id).region_id).state_id)
     if member.deleted_at is not None:
         raise ConcurrencyError(f"{member.full_name} ya no está en el equipo.")
     _check_version(member, version, f"La ficha de {member.full_name}")
@@ -957,6 +960,7 @@ def update_member(session: Session, member_id: int, user: str, full_name: str, r
 def remove_member(session: Session, member_id: int, user: str, version: int | None = None) -> None:
     """Take a person out of a team (soft delete)."""
     member = _get(session, SupervisionTeamMember, member_id, "El integrante ya no existe en la base de datos.")
+    users.require(session, user, users.RETIRE, session.get(Region, session.get(SupervisionTeam, member.team_id).region_id).state_id)
     if member.deleted_at is not None:
         raise ConcurrencyError(f"{member.full_name} ya no está en el equipo.")
     _check_version(member, version, f"La ficha de {member.full_name}")
