@@ -46,3 +46,14 @@ def test_audit_page_filters_shows_changes_and_detects_an_edited_entry(qtbot, fac
     conn.close()
     page.verify()
     assert f"las entradas n.º {target} fueron alteradas" in page.summary.text()
+
+
+def test_an_export_is_recorded_in_the_audit_trail(factory, bc, tmp_path):
+    from models.importing.export import export_establishments
+
+    new_establishment(factory, bc.id, "BCIMB000355", "HG Mexicali", "SEGUNDO")
+    with factory.begin() as s:
+        assert export_establishments(s, tmp_path / "lista.xlsx", state_id=bc.id, user="ana") == 1
+    with factory() as s:
+        [entry] = audit.search(s, username="ana")[0]
+    assert entry.action == "exportar" and entry.after == {"archivo": "lista.xlsx", "registros": 1, "state_id": bc.id}

@@ -535,8 +535,9 @@ class EstablishmentsPage(QWidget):
             else:
                 self._failed(failure)
 
-        self.ctx.run_read(lambda s: export_establishments(s, path, ids), done, failed,
-                          label="Exportando establecimientos…", parent=self)
+        user = self.ctx.username
+        self.ctx.run_write(lambda s: export_establishments(s, path, ids, user=user), done, failed,
+                           label="Exportando establecimientos…", parent=self)
         return True
 
     def _warn(self, text: str) -> None:

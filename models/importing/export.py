@@ -96,11 +96,18 @@ def establishment_rows(session: Session, ids: list[int] | None = None, state_id:
 
 
 def export_establishments(session: Session, path: str | Path, ids: list[int] | None = None,
-                          state_id: int | None = None, progress: Progress = NO_PROGRESS) -> int:
-    """Write establishments (``ids`` in that order, or all of ``state_id``) to .xlsx or .csv; returns the count."""
+                          state_id: int | None = None, progress: Progress = NO_PROGRESS, user: str | None = None) -> int:
+    """Write establishments (``ids`` in that order, or all of ``state_id``) to .xlsx or .csv; returns the count.
+
+    With ``user`` the export is recorded in the audit trail (file name and count) in the caller's transaction."""
+    from models.services import audit
+
     progress.report(0, 1, "Leyendo")
     headers, rows = establishment_rows(session, ids, state_id)
     write_table(path, headers, rows, sheet="Establecimientos", progress=progress)
+    if user is not None:
+        audit.record(session, user, "exportar", "establecimientos", None, None,
+                     {"archivo": Path(path).name, "registros": len(rows), "state_id": state_id})
     return len(rows)
 
 
