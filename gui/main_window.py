@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         page = self.establishments
         for action in (page.new_action, page.edit_action, page.retire_action, page.restore_action, None,
                        page.import_action, page.import_equivalences_action, page.export_action, None,
-                       page.undo_action, page.reload_action):
+                       page.undo_action, page.history_action, page.reload_action):
             if action is None:
                 records.addSeparator()
             else:

@@ -230,3 +230,23 @@ def test_national_office_sees_every_state_with_a_state_column(qtbot, factory, db
     page = window.establishments
     assert page.proxy.rowCount() == 2
     assert page.model.headerData(page.model.columnCount() - 1, Qt.Orientation.Horizontal) == "Entidad"
+
+
+def test_history_shows_every_change_of_the_selected_establishment(qtbot, window, factory, bc):
+    from dataclasses import replace
+
+    from models.services import establishments as est_svc
+    from tests.helpers import new_establishment
+
+    data = new_establishment(factory, bc.id, "BCIMB000355", "HG Mexicali", "SEGUNDO", user="ana")
+    with factory.begin() as s:
+        est_svc.update_establishment(s, replace(data, name="HOSPITAL GENERAL MEXICALI"), "luis")
+    page = window.establishments
+    page.reload()
+    assert page.select_id(data.id)
+    page.history_action.trigger()
+    text = page.history_dialog.browser.toPlainText()
+    assert "crear por ana" in text and "modificar por luis" in text
+    assert "HG Mexicali" in text and "HOSPITAL GENERAL MEXICALI" in text
+    assert page.history_dialog.windowTitle() == "Historial — BCIMB000355 HOSPITAL GENERAL MEXICALI"
+    page.history_dialog.close()

@@ -109,6 +109,8 @@ class EstablishmentsPage(QWidget):
         self.toolbar.addSeparator()
         self.undo_action = self._action("&Deshacer", QKeySequence.StandardKey.Undo, self.undo, "Deshacer el último cambio (Ctrl+Z)")
         self.reload_action = self._action("&Actualizar", QKeySequence.StandardKey.Refresh, self.reload, "Volver a leer la lista (F5)")
+        self.history_action = self._action("&Historial…", QKeySequence("Ctrl+H"), self.show_history,
+                                           "Cambios registrados del establecimiento seleccionado (Ctrl+H)", toolbar=False)
         actions_row = QHBoxLayout()
         actions_row.addWidget(self.toolbar)  # its natural width: no action hidden behind »
         self.search = QLineEdit()
@@ -368,6 +370,26 @@ class EstablishmentsPage(QWidget):
 
         default_state = self.state_id or next((s.id for s in self._states if s.adhered), None)
         self._with_form_options(open_form, default_state)
+
+    def show_history(self) -> None:
+        """The audit entries of the selected establishment, in a dialog."""
+        from gui.dialogs.history_dialog import HistoryDialog
+        from models.services import audit
+
+        establishment_id = self.current_id()
+        if establishment_id is None:
+            return
+
+        def work(session: Session):
+            data = svc.get_establishment(session, establishment_id)
+            return data, audit.history(session, data.uuid)
+
+        def show(result):
+            data, rows = result
+            self.history_dialog = HistoryDialog(f"{data.clues} {data.name}", rows, self)
+            self.history_dialog.open()
+
+        self.ctx.run_read(work, show, self._failed)
 
     def edit_selected(self) -> None:
         establishment_id = self.current_id()
