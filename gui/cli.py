@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from gui.cli_admin import add_admin
 from gui.cli_authorisations import add_authorisations
+from gui.cli_exchange import add_exchange
 from gui.cli_regions import add_regions
 from gui.cli_reports import add_reports
 from gui.cli_users import add_users
@@ -154,15 +155,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from models.importing.export import export_establishments
+    from models.paths import current_username
 
     _engine, factory, _status = _open(args.db)
-    with factory() as session:
+    with factory.begin() as session:  # the export is audited
         state_id, error = _scope(session, args.state)
         if error:
             print(error, file=sys.stderr)
             return 2
         try:
-            count = export_establishments(session, args.out, state_id=state_id)
+            count = export_establishments(session, args.out, state_id=state_id, user=current_username())
         except (ValueError, OSError) as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 1
@@ -210,7 +212,7 @@ def add_import_export(subparsers) -> None:
 
 
 REGISTRARS: list[Callable] = [add_init, add_establishments, add_import_export, add_regions, add_weekend,
-                              add_authorisations, add_admin, add_reports, add_users]
+                              add_authorisations, add_admin, add_reports, add_users, add_exchange]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,20 +14,106 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+    text,
+)
 
 import models.entities  # noqa: F401 - registers every table on Base.metadata
-from models.base import Base
+from models.base import NAMING_CONVENTION, Base
 from models.catalog import CATALOG_VERSION, load_catalog, stored_catalog_version
 from models.db import make_session_factory, sqlite_file_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_META_KEY = "schema_version"
 
 UpgradeStep = Callable[[Connection], None]
 
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Version 2 adds the exchange bookkeeping (issue 8): packages sent/received, per-peer record state, conflicts.
+
+    The tables are spelled out here, frozen as they were released, rather than taken from the current
+    models: a later change to the models must come with its own step, and this one must keep producing
+    the version-2 shape.
+    """
+    meta = MetaData(naming_convention=NAMING_CONVENTION)
+    Table(
+        "exchange_packages", meta,
+        Column("id", Integer, primary_key=True),
+        Column("package_uuid", String(36), nullable=False),
+        Column("direction", String(10), nullable=False),
+        Column("kind", String(10), nullable=False),
+        Column("source_office", String(8), nullable=False),
+        Column("source_office_id", String(36), nullable=False, index=True),
+        Column("target_office", String(8), nullable=False),
+        Column("sequence", Integer),
+        Column("base_ack", Integer, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("processed_at", DateTime, nullable=False),
+        Column("processed_by", String(80), nullable=False),
+        Column("file_name", String(255), nullable=False),
+        Column("file_sha256", String(64), nullable=False),
+        Column("records", Integer, nullable=False),
+        Column("applied", Integer, nullable=False),
+        Column("unchanged", Integer, nullable=False),
+        Column("conflicts", Integer, nullable=False),
+        Column("deferred", Integer, nullable=False),
+        Column("rejected", Integer, nullable=False),
+        Column("details_json", Text, nullable=False),
+        Column("sent_records", LargeBinary),
+        Column("acknowledged_at", DateTime),
+        UniqueConstraint("direction", "package_uuid", name="uq_exchange_packages_direction_uuid"),
+    )
+    Table(
+        "exchange_sync", meta,
+        Column("peer", String(8), primary_key=True),
+        Column("record_uuid", String(36), primary_key=True),
+        Column("table_name", String(60), nullable=False),
+        Column("recv_version", Integer),
+        Column("common_hash", String(32)),
+        Column("common_version", Integer),
+        Column("known_hash", String(32)),
+        Column("known_version", Integer),
+        Index("ix_exchange_sync_peer_table", "peer", "table_name"),
+    )
+    Table(
+        "exchange_conflicts", meta,
+        Column("id", Integer, primary_key=True),
+        Column("table_name", String(60), nullable=False),
+        Column("record_uuid", String(36), nullable=False, index=True),
+        Column("peer", String(8), nullable=False),
+        Column("source_office_id", String(36), nullable=False),
+        Column("package_sequence", Integer, nullable=False),
+        Column("local_version", Integer, nullable=False),
+        Column("incoming_version", Integer, nullable=False),
+        Column("local_json", Text, nullable=False),
+        Column("incoming_json", Text, nullable=False),
+        Column("detected_at", DateTime, nullable=False),
+        Column("updated_at", DateTime, nullable=False),
+        Column("status", String(10), nullable=False),
+        Column("resolution", String(20)),
+        Column("resolved_by", String(80)),
+        Column("resolved_at", DateTime),
+        Column("result_json", Text),
+    )
+    meta.create_all(conn)
+
+
 # Step N upgrades a database from version N to N + 1. Add new steps at the end; never edit a released one.
-UPGRADE_STEPS: dict[int, UpgradeStep] = {}
+UPGRADE_STEPS: dict[int, UpgradeStep] = {1: _v1_to_v2}
 
 
 class SchemaError(Exception):

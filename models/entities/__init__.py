@@ -14,6 +14,7 @@ from models.entities.authorisations import (
     ServiceType,
 )
 from models.entities.users import AuditEntry, User
+from models.entities.exchange import ExchangeConflict, ExchangePackage, ExchangeSync
 
 __all__ = [
     "AppMeta", "Institution", "PublishedRegionFigures", "State", "Typology", "WeekendBlock", "WeekendTarget",
@@ -21,4 +22,5 @@ __all__ = [
     "WeekendInterruption", "WeekendRecord", "WeekendShift", "WeekendStaff",
     "Authorisation", "AuthorisationDocument", "AuthorisationEvent", "AuthorisationType", "Authority",
     "EstablishmentService", "ResponsableSanitario", "ServiceType", "AuditEntry", "User",
+    "ExchangeConflict", "ExchangePackage", "ExchangeSync",
 ]
