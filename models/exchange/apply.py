@@ -400,9 +400,10 @@ class Applier:
                 plan.conflict_id = self.open[plan.uuid]
             elif base is not None and base == h_loc:
                 plan.action = UPDATE  # the sender saw this office's current version and changed it since
-            elif (sync is not None and sync.common_hash == h_loc) or (
+            elif (sync is not None and sync.common_hash == h_loc and sync.common_version == plan.local.version) or (
                     spec.flow == CATALOG and sync is None and plan.local.meta["changed_by"] == SYSTEM_USER):
-                plan.action = UPDATE  # unchanged here since the offices last agreed
+                # untouched here since the offices last agreed (by version: changed and changed back is a change)
+                plan.action = UPDATE
             elif self.ctx.local_national or spec.flow == CATALOG:
                 plan.action = CONFLICT
             else:
@@ -573,8 +574,8 @@ class Applier:
             old = existing.get(plan.uuid) if plan.adopt_from is None else None
             state = ledger.SyncState(**vars(old)) if old else ledger.SyncState()
             version = plan.rec["version"]
-            if plan.action == STALE:
-                continue
+            if plan.action == STALE and state.recv_version is not None and version <= state.recv_version:
+                continue  # nothing learnt; an echo still raises the version seen, so older copies stay stale
             state.recv_version = version if state.recv_version is None else max(state.recv_version, version)
             if plan.action in (INSERT, UPDATE, UNCHANGED):
                 local_version = {INSERT: version, UPDATE: plan.new_version}.get(plan.action) or plan.local.version
