@@ -1,15 +1,15 @@
 """Applying a package: verify it whole, plan every record, then write in one savepoint.
 
-For each incoming record (FORMAT.md, section 6, in this order):
+For each incoming record (FORMAT.md, section 6, in this order; the code is in ``apply.py``):
 
 * unknown here → inserted (after checking its references, its state and its unique keys; a record created
   separately here with the same natural key, e.g. the same CLUES, and never exchanged, is identified with it);
 * a version not newer than the last one received from that office → unchanged (repeated or late package);
+* an echo (the sender has not touched it since the offices last agreed) → unchanged;
 * same content as here → unchanged;
 * an open conflict on it → the conflict keeps the newer incoming version (still one conflict);
 * the sender saw this office's current version (``base``) → applied;
-* an echo of what the offices last agreed on → unchanged;
-* changed only at the sender since the last exchange → applied;
+* untouched here since the offices last agreed (same version) → applied;
 * changed on both sides → a conflict, kept with both versions for a person to decide. On a state office a
   state record changed by the national office and locally is kept as it is here and reported "en espera":
   the national office, where both versions meet, holds the conflict (one place, one decision).
