@@ -659,3 +659,22 @@ def test_a_decision_travels_and_makes_older_packages_in_transit_stale(bc, nation
     with bc.session() as s:
         assert establishment(s, "BCIMB000001").name == "Centro de Salud A"
     _same_state_data(bc, national)
+
+
+def test_a_state_change_undone_meanwhile_still_meets_the_national_change(bc, national):
+    """The state edited a record and put it back while the national office changed it: a conflict, not two
+    different records that nobody sees."""
+    with national.session() as s:
+        add_establishment(s, "02", "BCIMB500001", "Unidad nacional", user="nacional")
+    bc.import_(national.export(target="02"))
+    with bc.session() as s:
+        establishment(s, "BCIMB500001").notes = "cambio pasajero"
+    with bc.session() as s:
+        establishment(s, "BCIMB500001").notes = ""
+    with national.session() as s:
+        establishment(s, "BCIMB500001").name = "Unidad nacional renombrada"
+    assert bc.import_(national.export(target="02")).deferred == 1
+    assert bc.export_result().tables["establishments"] == 1  # its own version goes to the national office
+    bc_package = bc.export()
+    assert national.import_(bc_package).conflicts == 1
+    assert len(national.conflicts()) == 1

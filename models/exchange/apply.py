@@ -581,6 +581,10 @@ class Applier:
                 local_version = {INSERT: version, UPDATE: plan.new_version}.get(plan.action) or plan.local.version
                 state.common_hash = state.known_hash = plan.h_in
                 state.common_version = state.known_version = local_version
+            elif plan.action in (CONFLICT, DEFERRED):
+                # the sender holds another version: this office's own must travel to it, even if it equals
+                # something the sender had before
+                state.known_hash, state.known_version = plan.h_in, None
             rows[plan.uuid] = (spec.name, state)
         if rows:
             present = {u for u in rows if u in existing}
@@ -628,11 +632,11 @@ class Applier:
     def _write_log(self, now) -> None:
         info = self.pkg.info
         summary = self.summary
-        # what this office did not take as sent (conflicts, waiting, rejected, and copies it did not need
-        # because it holds something newer): the acknowledgement names them, so the sender does not count
-        # them as delivered
+        # what this office does not hold as sent (conflicts, waiting, rejected, and old copies of something
+        # else): the acknowledgement names them, so the sender does not count them as delivered
         not_applied = [plan.uuid for plans in self.plans.values() for plan in plans.values()
-                       if plan.action not in (INSERT, UPDATE, UNCHANGED)]
+                       if plan.action not in (INSERT, UPDATE, UNCHANGED)
+                       and not (plan.action == STALE and plan.local is not None and plan.h_in == plan.local.hash)]
         row = ExchangePackage(
             package_uuid=info.package_id, direction=RECEIVED, kind=PACKAGE, source_office=info.source_office,
             source_office_id=info.source_office_id, target_office=info.target_office, sequence=info.sequence,

@@ -22,6 +22,7 @@ from models.exchange.summary import label_of
 from models.exchange.tables import SPECS
 from models.exchange.wire import (
     WireError,
+    content_hash,
     converter,
     dumps_line,
     ids_for_uuids,
@@ -212,11 +213,13 @@ def resolve_conflict(session: Session, conflict_id: int, choice, user: str | Non
     state = ledger.load_sync(session, conflict.peer, [conflict.record_uuid]).get(conflict.record_uuid)
     recv = incoming["version"] if state is None or state.recv_version is None else max(state.recv_version,
                                                                                            incoming["version"])
-    # The decision always travels, even when it equals what the other office holds: its new version makes any
-    # older package of this office still on its way recognisable as stale there.
-    # (No common version: this office did change the record, even when back to the other office's content.)
+    # The decision always travels (no known version), even when it equals what the other office holds: its new
+    # version makes any older package of this office still on its way recognisable as stale there.
+    same_as_incoming = content_hash(result["data"], result.get(DELETED_FIELD)) == incoming_hash
     ledger.save_sync(session, conflict.peer,
-                     {conflict.record_uuid: (spec.name, ledger.SyncState(recv_version=recv, common_hash=incoming_hash))},
+                     {conflict.record_uuid: (spec.name, ledger.SyncState(
+                         recv_version=recv, common_hash=incoming_hash,
+                         common_version=version if same_as_incoming else None))},
                      {conflict.record_uuid} if state is not None else set())
     result_record = dict(local, version=version, changed_by=user, data=result["data"],
                          deleted_at=result.get(DELETED_FIELD), updated_at=now.isoformat())
