@@ -17,12 +17,10 @@ import sys
 
 
 def _open(db: str):
-    from models.db import make_engine, make_session_factory
-    from models.schema import ensure_database
+    """The session factory of ``db`` (created or upgraded by ``gui.cli._open``, as every command does)."""
+    from gui.cli import _open as open_database
 
-    engine = make_engine(db)
-    ensure_database(engine)
-    return make_session_factory(engine)
+    return open_database(db)[1]
 
 
 def _fail(exc: Exception) -> int:

@@ -18,9 +18,10 @@ from reports.framework import ReportDocument, fmt_date, fmt_int
 LIST_LIMIT = 10
 
 
-def _listing(values: list[str]) -> str:
-    head = ", ".join(values[:LIST_LIMIT])
-    return head + (f" y {fmt_int(len(values) - LIST_LIMIT)} más" if len(values) > LIST_LIMIT else "")
+def listing(values: list[str], limit: int = LIST_LIMIT) -> str:
+    """«A, B, C y 12 más» for a quality-page line."""
+    head = ", ".join(values[:limit])
+    return head + (f" y {fmt_int(len(values) - limit)} más" if len(values) > limit else "")
 
 
 def check_levels(doc: ReportDocument, session: Session, state_id: int | None) -> int:
@@ -36,7 +37,7 @@ def check_levels(doc: ReportDocument, session: Session, state_id: int | None) ->
     bad = sorted(session.execute(text(sql), params).scalars())
     if bad:
         doc.problem("Nivel de atención", f"{fmt_int(len(bad))} establecimientos sin nivel de atención válido: "
-                                         f"{_listing(bad)}.")
+                                         f"{listing(bad)}.")
     return len(bad)
 
 
@@ -45,7 +46,7 @@ def check_expired_not_current(doc: ReportDocument, items: Iterable[ComplianceIte
     bad = [i for i in items if i.current and i.expires_on is not None and i.expires_on < as_of]
     if bad:
         doc.problem("Vigencia", f"{fmt_int(len(bad))} autorizaciones vencidas antes del {fmt_date(as_of)} figuran "
-                                f"como vigentes: {_listing([f'{i.clues} {i.type_code}' for i in bad])}.")
+                                f"como vigentes: {listing([f'{i.clues} {i.type_code}' for i in bad])}.")
     return len(bad)
 
 
@@ -54,8 +55,8 @@ def check_future_dates(doc: ReportDocument, items: Iterable[ComplianceItem], as_
     bad = [i for i in items if i.obtained and i.granted_on is not None and i.granted_on > as_of]
     if bad:
         doc.problem("Fechas", f"{fmt_int(len(bad))} autorizaciones con fecha de otorgamiento posterior al corte: "
-                              f"{_listing([f'{i.clues} {i.type_code}' for i in bad])}.")
+                              f"{listing([f'{i.clues} {i.type_code}' for i in bad])}.")
     return len(bad)
 
 
-__all__ = ["check_levels", "check_expired_not_current", "check_future_dates"]
+__all__ = ["listing", "check_levels", "check_expired_not_current", "check_future_dates"]

@@ -371,11 +371,10 @@ def _check_stale_status(doc: ReportDocument, items: Sequence[auth.ComplianceItem
     stale = [i for i in items if i.status and AuthorisationStatus(i.status) in auth.HOLDING
              and i.expires_on is not None and i.expires_on < as_of]
     if stale:
-        listing = ", ".join(f"{i.clues} {labels.get(i.type_code, i.type_code)}" for i in stale[:checks.LIST_LIMIT])
-        more = f" y {fmt_int(len(stale) - checks.LIST_LIMIT)} más" if len(stale) > checks.LIST_LIMIT else ""
+        found = checks.listing([f"{i.clues} {labels.get(i.type_code, i.type_code)}" for i in stale])
         doc.problem("Vigencia", f"{fmt_int(len(stale))} autorizaciones registradas como otorgadas, vigentes o por "
                                 f"vencer tienen fecha de vencimiento anterior al {fmt_date(as_of)}; no se cuentan como "
-                                f"vigentes y conviene cambiar su estado a «Vencida»: {listing}{more}.")
+                                f"vigentes y conviene cambiar su estado a «Vencida»: {found}.")
 
 
 def _indicators(doc: ReportDocument, rows: list[auth.SummaryRow], labels: dict[str, str]) -> None:

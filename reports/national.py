@@ -38,9 +38,7 @@ from reports.state import (
     TOTAL,
     compliance_items,
     level_label,
-    listing,
     pct,
-    shade_rows,
     summary_rows,
 )
 
@@ -206,8 +204,8 @@ def _weekend(doc, rollout: list[wk.RolloutRow]) -> None:
                         tuple(cells(block)[i] for i in figures))
     doc.table(["Entidad", "Meta (unidades)", "Unidades viables", "Abiertas 7 días", "% de avance", "Médicos asignados",
                "Médicos requeridos"], rows, total=cells(total_row) if total_row else None, numeric=range(1, 7),
-              widths=[STATE_W, 1, 1, 1, 1, 1, 1], source=SRC_WK + SRC_NAT)
-    shade_rows(doc, [k for k, r in enumerate(body) if r.level == "block"])
+              widths=[STATE_W, 1, 1, 1, 1, 1, 1], source=SRC_WK + SRC_NAT,
+              emphasis=[k for k, r in enumerate(body) if r.level == "block"])
     if total_row is not None and total_row.target:
         doc.indicator("Unidades abiertas 7 días / meta", total_row.open_units, total_row.target, percent=True)
     for block in (r for r in body if r.level == "block" and r.target):
@@ -294,10 +292,10 @@ def _quality(doc, session, states, levels, without_zone, reg_rows, published: fi
             found.append(f"{differ} cifras de regionalización distintas a las publicadas")
         if stale:
             found.append(f"{fmt_int(len(stale))} autorizaciones con estado vigente y vencimiento pasado ("
-                         + listing([f"{i.clues} {i.type_code}" for i in stale], 5) + ")")
+                         + checks.listing([f"{i.clues} {i.type_code}" for i in stale], 5) + ")")
         if future:
             found.append(f"{fmt_int(len(future))} autorizaciones otorgadas después del corte ("
-                         + listing([f"{i.clues} {i.type_code}" for i in future], 5) + ")")
+                         + checks.listing([f"{i.clues} {i.type_code}" for i in future], 5) + ")")
         if no_target:
             found.append("sin meta de apertura en fin de semana vigente")
         if found:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, LongTable, PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Table, TableStyle
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -47,7 +47,6 @@ from reports.framework import (
     FONT,
     GRID,
     HEADER_FILL,
-    TOTAL_FILL,
     ReportDocument,
     ReportMeta,
     fmt_date,
@@ -96,15 +95,6 @@ def pct(value: float | None, decimals: int = 2) -> str:
 
 def short_type(code: str, name: str) -> str:
     return SHORT_TYPES.get(code, name if len(name) <= 24 else name[:23] + "…")
-
-
-def shade_rows(doc: ReportDocument, rows: list[int]) -> None:
-    """Shade data rows (0-based, after the header) of the last table added: block subtotals and the like."""
-    table = next((f for f in reversed(doc.story) if isinstance(f, LongTable)), None)
-    if table is None or not rows:
-        return
-    head = table.repeatRows if isinstance(table.repeatRows, int) else len(table.repeatRows)
-    table.setStyle(TableStyle([("BACKGROUND", (0, head + r), (-1, head + r), TOTAL_FILL) for r in rows]))
 
 
 class PagedTable(Flowable):
@@ -207,12 +197,6 @@ def capped_list(doc: ReportDocument, title: str, headers, rows: list, widths, so
     if len(rows) > LIST_LIMIT:
         doc.paragraph(f"… y {fmt_int(len(rows) - LIST_LIMIT)} más." + (f" {where_rest}" if where_rest else ""))
         doc.spacer()
-
-
-def listing(values: list[str], limit: int = 10) -> str:
-    """«A, B, C y 12 más» for a quality-page line."""
-    head = ", ".join(values[:limit])
-    return head + (f" y {fmt_int(len(values) - limit)} más" if len(values) > limit else "")
 
 
 def centred(drawing):
@@ -455,7 +439,7 @@ def _regions(doc: ReportDocument, report: figs.ConsistencyReport, tree: reg_svc.
         capped_list(doc, title, headers, rows, widths, SRC_REG, order=order, empty="Sin observaciones.",
                     where_rest="La relación completa está en la página Regiones de la aplicación.")
         if rows:
-            doc.problem(title, f"{fmt_int(len(rows))} (ver la sección 2): " + listing([r[0] for r in rows]) + ".")
+            doc.problem(title, f"{fmt_int(len(rows))} (ver la sección 2): " + checks.listing([r[0] for r in rows]) + ".")
 
 
 def _weekend(doc, state, rollout: list[wk.RolloutRow], target: wk.TargetInfo | None, series: list[wk.SeriesPoint],
@@ -588,7 +572,7 @@ def _quality(doc, session, state, counts: EstablishmentCounts, items, report: fi
         doc.problem("Vigencia", f"{fmt_int(len(stale))} autorizaciones siguen con estado «Otorgada», «Vigente» o "
                                 f"«Por vencer» aunque vencieron antes del {fmt_date(as_of)}; el informe las cuenta "
                                 "como vencidas. Actualice su estado: "
-                                + listing([f"{i.clues} {i.type_code}" for i in stale]) + ".")
+                                + checks.listing([f"{i.clues} {i.type_code}" for i in stale]) + ".")
     found.append(("Estado «Vigente» con fecha de vencimiento pasada", len(stale)))
     found.append(("Cifras de regionalización distintas a las publicadas", len(report.differences)))
     found.append(("Zonas sin hospital coordinador válido", len(report.zones_without_coordinator)))
@@ -597,7 +581,7 @@ def _quality(doc, session, state, counts: EstablishmentCounts, items, report: fi
     if ineligible:
         doc.problem("Apertura en fin de semana",
                     f"{fmt_int(len(ineligible))} registros de apertura en unidades que ya no son fijas de primer nivel "
-                    "activas (no se cuentan): " + listing(ineligible) + ".")
+                    "activas (no se cuentan): " + checks.listing(ineligible) + ".")
     found.append(("Registros de apertura en unidades no elegibles", len(ineligible)))
     if target is None:
         doc.problem("Apertura en fin de semana", f"{state.short_name} no tiene meta vigente al {fmt_date(as_of)}.")
@@ -646,4 +630,4 @@ def _annex(doc: ReportDocument, session: Session, table, units: list[wk.UnitStat
 
 
 __all__ = ["build", "TITLE", "LIST_LIMIT", "compliance_items", "alerts_from", "summary_rows", "establishment_counts",
-           "level_label", "pct", "plain_table", "shade_rows", "capped_list", "listing"]
+           "level_label", "pct", "plain_table", "capped_list"]

@@ -700,14 +700,6 @@ def history(session: Session, authorisation_id: int) -> list[EventData]:
 
 # ---------------------------------------------------------------------------------------------- compliance
 
-def _scope_establishments(session: Session, state_id: int | None) -> list[Establishment]:
-    query = select(Establishment).where(Establishment.deleted_at.is_(None),
-                                        Establishment.operating_status.in_(list(ACTIVE_ESTABLISHMENT_STATUSES)))
-    if state_id is not None:
-        query = query.where(Establishment.state_id == state_id)
-    return list(session.scalars(query.order_by(Establishment.clues)))
-
-
 def _is_current_item(status: S, expires_on: date | None, as_of: date) -> bool:
     return status in HOLDING and (expires_on is None or expires_on >= as_of)
 
