@@ -58,7 +58,8 @@ def open_context(db: str | Path, *, synchronous: bool = False, settings_path: Pa
         states = office_svc.list_states(session)
     settings = Settings(settings_path or (data_dir() / "preferencias.ini"))
     tasks = TaskRunner(synchronous=synchronous)
-    return factory, settings, tasks, office, states, sqlite_file_of(engine) or Path(str(db))
+    # None for a server database (PostgreSQL): no file to lock, check or back up from here
+    return factory, settings, tasks, office, states, sqlite_file_of(engine)
 
 
 def choose_office(factory, states) -> object | None:
@@ -115,9 +116,11 @@ def run_gui(args: argparse.Namespace) -> int:
     configure_logging()
     app = create_application()
     install_excepthook()
+    from models.db import describe_url, is_url
+
     db_file = Path(args.db)
     lock = None
-    if "://" not in args.db:  # a SQLite file: one window per database, and the start-up integrity check
+    if not is_url(args.db):  # a SQLite file: one window per database, and the start-up integrity check
         lock, reason = acquire_instance_lock(db_file)
         if lock is None:
             QMessageBox.warning(None, "Coordinación Estatal", reason)
@@ -134,7 +137,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return 3
     except Exception as exc:  # noqa: BLE001 - a damaged or unreadable file must not show a traceback
         log.exception("Cannot open database")
-        QMessageBox.critical(None, "Coordinación Estatal", f"No se pudo abrir la base de datos {args.db}:\n{exc}")
+        QMessageBox.critical(None, "Coordinación Estatal", f"No se pudo abrir la base de datos {describe_url(args.db)}:\n{exc}")
         return 3
     if office is None:
         office = choose_office(factory, states)
@@ -144,7 +147,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if user is None:
         return 0
     os.environ["COORDINACION_USER"] = user.username  # models.paths.current_username() names the signed-in user
-    ctx = AppContext(factory, settings, tasks, office, db_path, user.username, user)
+    ctx = AppContext(factory, settings, tasks, office, db_path, user.username, user, describe_url(args.db))
     window = MainWindow(ctx)
     backups = getattr(window, "backups", None)
     if backups is not None:

@@ -32,6 +32,7 @@ def _open(db: str):
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or upgrade the database and load the catalogue; optionally set the office."""
+    from models.db import describe_url
     from models.services import office
 
     _engine, factory, status = _open(args.db)
@@ -46,11 +47,11 @@ def cmd_init(args: argparse.Namespace) -> int:
             office.set_office(session, state.inegi_code)
         current = office.get_office(session)
     if status.created:
-        print(f"Base de datos creada: {args.db} (esquema {status.to_version})")
+        print(f"Base de datos creada: {describe_url(args.db)} (esquema {status.to_version})")
     elif status.from_version != status.to_version:
         print(f"Base de datos actualizada del esquema {status.from_version} al {status.to_version}; respaldo: {status.backup_path}")
     else:
-        print(f"Base de datos al día: {args.db} (esquema {status.to_version})")
+        print(f"Base de datos al día: {describe_url(args.db)} (esquema {status.to_version})")
     print(f"Catálogo: {status.catalog_inserted} registros nuevos, {status.catalog_updated} actualizados")
     print(f"Oficina: {current.label if current else 'sin configurar (se pregunta al abrir la aplicación)'}")
     return 0
@@ -221,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coordinacion", description="Coordinación Estatal IMSS-BIENESTAR. Sin subcomando abre la aplicación."
     )
-    parser.add_argument("--db", default=str(default_db_path()), help="archivo de base de datos SQLite (predeterminado: %(default)s)")
+    parser.add_argument("--db", default=str(default_db_path()), help="archivo de base de datos SQLite (predeterminado: %(default)s) o, en la oficina nacional, "
+                             "una URL postgresql://usuario:clave@servidor/base")
     parser.add_argument("--version", action="version", version=f"Coordinación Estatal {__version__}")
     parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)  # see gui/self_test.py
     parser.add_argument("--user", help="usuario que ejecuta el comando (contraseña en COORDINACION_PASSWORD)")

@@ -28,12 +28,14 @@ def _ask(prompt: str, env: str) -> str | None:
 
 
 def _has_users(db: str) -> bool:
-    """Whether the database file exists and has a user, read without creating or upgrading anything."""
+    """Whether the database exists and has a user, read without creating or upgrading anything."""
     import sqlite3
     from pathlib import Path
 
-    if "://" in db:
-        return True  # a server database: always sign in
+    from models.db import is_url
+
+    if is_url(db):
+        return _server_has_users(db)
     path = Path(db)
     if not path.is_file():
         return False
@@ -45,6 +47,25 @@ def _has_users(db: str) -> bool:
             conn.close()
     except sqlite3.Error:
         return False  # no users table yet (or unreadable: the command itself will say so)
+
+
+def _server_has_users(url: str) -> bool:
+    """The same question for a server database (PostgreSQL). Unreachable → False: the command says why."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from models.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("users"):
+                return False
+            return conn.execute(text("SELECT 1 FROM users LIMIT 1")).first() is not None
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
 
 
 def sign_in_headless(args: argparse.Namespace) -> int | None:

@@ -28,6 +28,11 @@ class AppContext:
     db_path: Path | None
     username: str = field(default_factory=current_username)
     user: UserInfo | None = None  # the signed-in user (None in setup mode and in most tests: everything allowed)
+    db_label: str = ""  # how to name the database to the user (a server URL without its password); "" → db_path
+
+    @property
+    def database_label(self) -> str:
+        return self.db_label or (str(self.db_path) if self.db_path is not None else "")
 
     def can(self, action: str, state_id: int | None = None) -> bool:
         """Whether the UI should offer ``action`` (the services check again on every write)."""

@@ -99,6 +99,21 @@ else
     echo "omitido: report (el subcomando todavía no existe en este paquete)"
 fi
 
+# A national office on PostgreSQL (issue 8): the bundled driver reaches a real server. Only where a test
+# server is given (CI sets COORDINACION_TEST_PG) and psql can create a throw-away database on it.
+if [[ -n "${COORDINACION_TEST_PG:-}" ]] && command -v psql >/dev/null; then
+    PGDB="ce_humo_$$"
+    psql -q "$COORDINACION_TEST_PG" -c "CREATE DATABASE $PGDB" || fail "no se pudo crear la base $PGDB en el servidor de prueba"
+    PGURL="${COORDINACION_TEST_PG%/*}/$PGDB"
+    run "init --national (PostgreSQL)" "$EXE" --db "$PGURL" init --national
+    expect "Base de datos creada"
+    run "exchange history (PostgreSQL)" "$EXE" --db "$PGURL" exchange history
+    expect "Todavía no se ha enviado"
+    psql -q "$COORDINACION_TEST_PG" -c "DROP DATABASE $PGDB WITH (FORCE)" >/dev/null || true
+else
+    echo "omitido: PostgreSQL (sin COORDINACION_TEST_PG)"
+fi
+
 # The GUI: Qt plugins, translations, stylesheet and the main window on the database.
 OUT=$(timeout 120 "$EXE" --db "$DB" --self-test 2>&1)
 rc=$?

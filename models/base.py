@@ -8,10 +8,25 @@ from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+def _check_subject(constraint, _table) -> str:
+    """What a CHECK constraint is named after: the column for an enum's own CHECK (two columns of one enum in a
+    table would otherwise share a name, which PostgreSQL refuses), else the constraint's given name."""
+    if getattr(constraint, "_type_bound", False):
+        from sqlalchemy import Column
+        from sqlalchemy.sql.visitors import iterate
+
+        for element in iterate(constraint.sqltext):
+            if isinstance(element, Column):
+                return element.name
+    return constraint.name
+
+
 NAMING_CONVENTION = {
+    # the token's name must contain "constraint_name": SQLAlchemy renames a named constraint only then
+    "constraint_name_or_column": _check_subject,
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name_or_column)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }

@@ -1,5 +1,8 @@
 """Engine and session factory. Nothing here runs at import time: callers build the engine.
 
+The database is a SQLite file by default; the national office may give a PostgreSQL URL instead
+(``postgresql://usuario:clave@servidor/base``, driven by psycopg 3), with the same models and migrations.
+
 SQLite settings (documented choice, see README "Datos y respaldo"):
 - ``foreign_keys=ON`` on every connection (SQLite leaves them off otherwise).
 - ``busy_timeout`` so a second reader/writer waits instead of failing at once.
@@ -40,17 +43,40 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite+pysqlite:///{Path(path)}"
 
 
+def is_url(db: Path | str) -> bool:
+    """A database given as a URL (PostgreSQL, or any SQLAlchemy URL) rather than a file path."""
+    return "://" in str(db)
+
+
+def normalise_url(text: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 (SQLAlchemy would otherwise pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if text.startswith(prefix):
+            return "postgresql+psycopg://" + text[len(prefix):]
+    return text
+
+
+def describe_url(db: Path | str) -> str:
+    """A database fit to show or log: a file path as it is, a URL with its password replaced by asterisks."""
+    from sqlalchemy.engine import make_url
+
+    if not is_url(db):
+        return str(db)
+    return make_url(normalise_url(str(db))).render_as_string(hide_password=True)
+
+
 def make_engine(db: Path | str, *, echo: bool = False) -> Engine:
-    """Build an engine for a SQLite file path (or a full SQLAlchemy URL) with the app's pragmas."""
+    """Build an engine for a SQLite file path or a database URL, with the app's connection settings."""
     text = str(db)
-    if "://" in text:
-        url = text
+    if is_url(text):
+        url = normalise_url(text)
         path = None
     else:
         path = Path(text).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         url = sqlite_url(path)
-    engine = create_engine(url, echo=echo)
+    # pre-ping: a server connection that dropped while the app sat idle is replaced, not reported as an error
+    engine = create_engine(url, echo=echo, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         journal = "DELETE" if path is not None and is_network_path(path) else "WAL"
 

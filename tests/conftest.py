@@ -36,6 +36,16 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def engine(db_path):
+    """The test's database: a new SQLite file, or with ``COORDINACION_TEST_BACKEND=postgresql`` a new database on
+    the PostgreSQL server of tests/pg.py (to run the whole domain suite there: the national office may use it)."""
+    if os.environ.get("COORDINACION_TEST_BACKEND") == "postgresql":
+        from tests import pg
+
+        eng = make_engine(pg.new_database())
+        yield eng
+        eng.dispose()
+        pg.drop_databases()
+        return
     eng = make_engine(db_path)
     ensure_database(eng)
     yield eng
@@ -71,3 +81,24 @@ def fail_on_error_dialog(monkeypatch):
         raise UnexpectedErrorDialog(f"{message}\n{details}")
 
     monkeypatch.setattr(error_dialog, "show_error", raise_instead)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """Run the test on the embedded SQLite file and on a real PostgreSQL server (tests/pg.py)."""
+    if request.param == "postgresql":
+        from tests import pg
+
+        pg.require_server()
+        yield request.param
+        pg.drop_databases()
+    else:
+        yield request.param
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import sys
+
+    pg = sys.modules.get("tests.pg")
+    if pg is not None:
+        pg.drop_template()

@@ -38,18 +38,18 @@ from tests.test_exchange_support import (
 
 
 @pytest.fixture
-def bc(tmp_path) -> Office:
-    return Office(tmp_path, "bc", "02")
+def bc(tmp_path, backend) -> Office:
+    return Office(tmp_path, "bc", "02", backend)
 
 
 @pytest.fixture
-def sonora(tmp_path) -> Office:
-    return Office(tmp_path, "sonora", "26")
+def sonora(tmp_path, backend) -> Office:
+    return Office(tmp_path, "sonora", "26", backend)
 
 
 @pytest.fixture
-def national(tmp_path) -> Office:
-    return Office(tmp_path, "nacional", None)
+def national(tmp_path, backend) -> Office:
+    return Office(tmp_path, "nacional", None, backend)
 
 
 def _same_state_data(a: Office, b: Office, code: str = "02") -> None:

@@ -6,8 +6,16 @@ from models.db import make_engine, make_session_factory
 from tests.helpers import new_establishment, table_dump
 
 
-def _offices(tmp_path, capsys):
-    state, national = tmp_path / "bc.sqlite3", tmp_path / "nacional.sqlite3"
+def _offices(tmp_path, capsys, backend):
+    """A state office on a SQLite file and the national office on SQLite or on an empty PostgreSQL database
+    (``init`` creates the schema there)."""
+    state = tmp_path / "bc.sqlite3"
+    if backend == "postgresql":
+        from tests import pg
+
+        national = pg.empty_database()
+    else:
+        national = tmp_path / "nacional.sqlite3"
     assert main(["--db", str(state), "init", "--state", "BC"]) == 0
     assert main(["--db", str(national), "init", "--national"]) == 0
     capsys.readouterr()
@@ -24,8 +32,8 @@ def _rename(db, clues: str, name: str) -> None:
         s.scalars(select(Establishment).where(Establishment.clues == clues)).one().name = name
 
 
-def test_export_import_ack_round_trip(tmp_path, capsys):
-    state, national = _offices(tmp_path, capsys)
+def test_export_import_ack_round_trip(tmp_path, capsys, backend):
+    state, national = _offices(tmp_path, capsys, backend)
     new_establishment(make_session_factory(make_engine(state)), 2, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     package = tmp_path / "bc-1.cepkg"
     assert main(["--db", str(state), "exchange", "export", "--out", str(package)]) == 0
@@ -61,8 +69,8 @@ def test_export_import_ack_round_trip(tmp_path, capsys):
     assert "recibido" in out and "enviado" in out
 
 
-def test_conflicts_are_listed_and_resolved(tmp_path, capsys):
-    state, national = _offices(tmp_path, capsys)
+def test_conflicts_are_listed_and_resolved(tmp_path, capsys, backend):
+    state, national = _offices(tmp_path, capsys, backend)
     new_establishment(make_session_factory(make_engine(state)), 2, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     main(["--db", str(state), "exchange", "export", "--out", str(tmp_path / "1.cepkg")])
     main(["--db", str(national), "exchange", "import", str(tmp_path / "1.cepkg")])
@@ -84,8 +92,8 @@ def test_conflicts_are_listed_and_resolved(tmp_path, capsys):
     assert "ya se resolvió" in capsys.readouterr().err
 
 
-def test_a_damaged_package_exits_1_with_the_reason(tmp_path, capsys):
-    state, national = _offices(tmp_path, capsys)
+def test_a_damaged_package_exits_1_with_the_reason(tmp_path, capsys, backend):
+    state, national = _offices(tmp_path, capsys, backend)
     new_establishment(make_session_factory(make_engine(state)), 2, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     package = tmp_path / "bc.cepkg"
     main(["--db", str(state), "exchange", "export", "--out", str(package)])

@@ -37,10 +37,10 @@ def _authorisations(s, code: str) -> list[Authorisation]:
 
 
 class World:
-    def __init__(self, tmp_path, rng: random.Random):
+    def __init__(self, tmp_path, rng: random.Random, backend: str = "sqlite"):
         self.rng = rng
-        self.national = Office(tmp_path, "nacional", None)
-        self.states = {code: Office(tmp_path, f"estado-{code}", code) for code in STATES}
+        self.national = Office(tmp_path, "nacional", None, backend)
+        self.states = {code: Office(tmp_path, f"estado-{code}", code, backend) for code in STATES}
         self.outbox: list[tuple[Office, Office, object]] = []  # (from, to, path): packages in transit
         self.serial = 0
         self.created_conflicts = self.resolved = self.rejected = 0
@@ -229,8 +229,8 @@ def _check(world: World) -> None:
 
 
 @pytest.mark.parametrize("seed", [2026, 8])
-def test_random_edits_and_exchanges_converge(tmp_path, seed):
-    world = World(tmp_path, random.Random(seed))
+def test_random_edits_and_exchanges_converge(tmp_path, seed, backend):
+    world = World(tmp_path, random.Random(seed), backend)
     for code in STATES:  # a first network in each state, already known to the national office
         for _ in range(4):
             world.edit(world.states[code], code)

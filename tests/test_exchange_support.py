@@ -67,17 +67,24 @@ def _template() -> Path:
 
 
 class Office:
-    """One office: its own database file and its own data folder (documents)."""
+    """One office: its own database (a SQLite file, or a PostgreSQL database with ``backend="postgresql"``)
+    and its own data folder (documents)."""
 
-    def __init__(self, root: Path, name: str, state: str | None):
+    def __init__(self, root: Path, name: str, state: str | None, backend: str = "sqlite"):
         self.name = name
         self.folder = root / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.data = self.folder / "datos"
-        db = self.folder / "coordinacion.sqlite3"
-        shutil.copyfile(_template(), db)
-        self.engine = make_engine(db)
-        event.listen(self.engine, "connect", _fast)
+        if backend == "postgresql":
+            from tests import pg
+
+            self.db = pg.new_database()
+            self.engine = make_engine(self.db)
+        else:
+            self.db = self.folder / "coordinacion.sqlite3"
+            shutil.copyfile(_template(), self.db)
+            self.engine = make_engine(self.db)
+            event.listen(self.engine, "connect", _fast)
         ensure_database(self.engine)
         self.factory = make_session_factory(self.engine)
         self.state = state
