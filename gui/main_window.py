@@ -12,6 +12,7 @@ from gui.pages.audit import AuditPage
 from gui.pages.authorisations import AuthorisationsPage
 from gui.pages.dashboard import DashboardPage
 from gui.pages.establishments import EstablishmentsPage
+from gui.pages.exchange import ExchangePage
 from gui.pages.regions import RegionsPage
 from gui.pages.reports import ReportsPage
 from gui.pages.weekend import WeekendPage
@@ -36,6 +37,12 @@ GUARDED = (
     ("authorisations", "add_service_button", U.EDIT), ("authorisations", "add_responsable_button", U.EDIT),
     ("authorisations", "import_button", U.IMPORT),
     ("reports", "signatories_button", U.SETTINGS),
+    # Intercambio: generating a package or an acknowledgement changes no data (like exporting a list), so every role
+    # may; importing one writes records (IMPORT) and deciding a conflict writes the chosen version (EDIT).
+    ("exchange", "receive_box", U.IMPORT), ("exchange", "import_button", U.IMPORT),
+    ("exchange", "apply_button", U.IMPORT), ("exchange", "import_ack_button", U.IMPORT),
+    ("exchange", "keep_local_button", U.EDIT), ("exchange", "take_incoming_button", U.EDIT),
+    ("exchange", "merge_button", U.EDIT),
     ("backups", "restore_action", U.SETTINGS), ("backups", "folder_action", U.SETTINGS),
 )
 
@@ -54,9 +61,10 @@ class MainWindow(QMainWindow):
         self.weekend = WeekendPage(ctx, self)  # computes the first time it is shown
         self.authorisations = AuthorisationsPage(ctx, self)
         self.reports = ReportsPage(ctx, self)
+        self.exchange = ExchangePage(ctx, self)  # reads its history and conflicts each time it is shown
         self.audit = AuditPage(ctx, self)  # reads the trail the first time it is shown
         self.pages = [self.dashboard, self.establishments, self.regions, self.weekend, self.authorisations,
-                      self.reports, self.audit]
+                      self.reports, self.exchange, self.audit]
         self.backups = BackupController(ctx, self)  # daily and closing backups; started by gui.app.run_gui
         # Where the dashboard's figures lead: open_list(key, filter) → that page's show_filtered(filter).
         self.list_pages = {"establishments": self.establishments, "regions": self.regions, "weekend": self.weekend,
@@ -90,7 +98,7 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel("")
         self.statusBar().addPermanentWidget(self.busy_label)
         who = f"{ctx.user.username} ({ctx.user.role_label})  ·  " if ctx.user else ""
-        office = QLabel(f"{who}{ctx.office.label}  ·  {ctx.db_path or ''}")
+        office = QLabel(f"{who}{ctx.office.label}  ·  {ctx.database_label}")
         office.setObjectName("pageSubtitle")
         self.statusBar().addPermanentWidget(office)
         ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Trabajando…" if busy else ""))
@@ -194,7 +202,7 @@ class MainWindow(QMainWindow):
             self,
             "Acerca de Coordinación Estatal",
             f"<b>Coordinación Estatal</b> {__version__}<br>IMSS-BIENESTAR<br><br>"
-            f"Base de datos: {self.ctx.db_path}<br>Versión de esquema: {SCHEMA_VERSION}<br>"
+            f"Base de datos: {self.ctx.database_label}<br>Versión de esquema: {SCHEMA_VERSION}<br>"
             f"Carpeta de datos: {data_dir()}",
         )
 

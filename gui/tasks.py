@@ -25,7 +25,10 @@ PROGRESS_DELAY_MS = 500
 
 
 def _expected(exc: BaseException) -> bool:
-    """Refusals the domain raises on purpose (bad input, stale record, unreadable file, no permission)."""
+    """Refusals the domain raises on purpose (bad input, stale record, unreadable file, no permission, a refused
+    exchange package or conflict decision)."""
+    from models.exchange.conflicts import ConflictError
+    from models.exchange.package import PackageError
     from models.importing.reader import ReadError
     from models.services.backup import BackupError
     from models.services.establishments import ConcurrencyError, NotFoundError
@@ -34,7 +37,7 @@ def _expected(exc: BaseException) -> bool:
     from reports.catalog import ReportError
 
     return isinstance(exc, (ValidationError, ConcurrencyError, NotFoundError, ReadError, PermissionError, BackupError,
-                            ReportError, AuthError))
+                            ReportError, AuthError, PackageError, ConflictError))
 
 
 class TaskFailure:
