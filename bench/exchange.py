@@ -6,7 +6,10 @@ database. Prints the time of every export and import, the package sizes, a repea
 nothing) and the acknowledged re-export (must be empty). Targets (issue 8): export under 5 s, each import
 under 10 s.
 
-    python3 bench/exchange.py [--states 23] [--establishments 10000] [--dir DIR]
+    python3 bench/exchange.py [--states 23] [--establishments 10000] [--dir DIR] [--national-db URL]
+
+``--national-db postgresql://usuario@servidor/base`` keeps the national database on a PostgreSQL server (an
+empty database: the schema is created there); the state offices stay on SQLite files.
 """
 from __future__ import annotations
 
@@ -83,6 +86,7 @@ def main() -> int:
     parser.add_argument("--states", type=int, default=23, help="how many state offices (default 23)")
     parser.add_argument("--establishments", type=int, default=10_000, help="establishments (and authorisations) per state")
     parser.add_argument("--dir", help="working folder (default: a temporary one)")
+    parser.add_argument("--national-db", help="national database URL (default: a SQLite file in the folder)")
     args = parser.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="bench-exchange-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -96,7 +100,7 @@ def main() -> int:
     from models.schema import ensure_database
     from models.services import office
 
-    national_engine = make_engine(work / "nacional.sqlite3")
+    national_engine = make_engine(args.national_db or work / "nacional.sqlite3")
     ensure_database(national_engine)
     national = make_session_factory(national_engine)
     with national.begin() as s:
@@ -159,8 +163,15 @@ def main() -> int:
     print(line("Generar cada base estatal", builds))
     print(line("Exportar todo (una entidad)", exports, 5))
     print(line("Importar en la oficina nacional (cada paquete)", imports, 10))
+    if args.national_db:
+        with national() as s:
+            size = s.scalar(select(func.pg_database_size(func.current_database()))) \
+                if national_engine.dialect.name == "postgresql" else 0
+        where = f"{national_engine.dialect.name}, {size / 1e6:.0f} MB"
+    else:
+        where = f"SQLite, {(work / 'nacional.sqlite3').stat().st_size / 1e6:.0f} MB"
     print(f"Importar los {len(states)} paquetes: {sum(imports):.1f} s; base nacional: {est:,} establecimientos, "
-          f"{auth:,} autorizaciones ({(work / 'nacional.sqlite3').stat().st_size / 1e6:.0f} MB)")
+          f"{auth:,} autorizaciones ({where})")
     print(f"Tamaño de cada paquete: {statistics.median(sizes) / 1e6:.1f} MB (mediana)")
     print(f"Importar otra vez el mismo paquete: {repeat:.2f} s (no cambia nada)")
     print(f"Acuse (generar en la nacional e importar en la entidad): {ack_time:.2f} s; "

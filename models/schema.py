@@ -167,6 +167,19 @@ def upgrade_backup_path(db_file: Path, from_version: int) -> Path:
     return db_file.with_name(f"{db_file.stem}.antes-v{from_version}-{stamp}{db_file.suffix or '.sqlite3'}")
 
 
+def _create_tables(conn: Connection) -> None:
+    """Create every table of the models. On a server (PostgreSQL) from a copy of the metadata: there the
+    establishments ⇄ zones foreign-key cycle is closed with ALTER TABLE, and SQLAlchemy then marks that shared
+    constraint "not inline" for good, so a SQLite database created later in the same process would lack it."""
+    if conn.dialect.name == "sqlite":
+        Base.metadata.create_all(conn)
+        return
+    copy = MetaData(naming_convention=NAMING_CONVENTION)
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(copy)
+    copy.create_all(conn)
+
+
 def ensure_schema(
     engine: Engine,
     *,
@@ -182,7 +195,7 @@ def ensure_schema(
         if has_tables:
             raise SchemaError("El archivo no es una base de datos de Coordinación Estatal (no tiene versión de esquema).")
         with engine.begin() as conn:
-            Base.metadata.create_all(conn)
+            _create_tables(conn)
             _write_schema_version(conn, target)
         return True, target, None
     if found > target:

@@ -29,16 +29,23 @@ def private_data_dir(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+ON_POSTGRESQL = os.environ.get("COORDINACION_TEST_BACKEND") == "postgresql"
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
+    """The SQLite file of the test's database. A test that needs the file itself (backups, the CLI on a path)
+    is skipped when the suite runs on PostgreSQL (``COORDINACION_TEST_BACKEND=postgresql``)."""
+    if ON_POSTGRESQL:
+        pytest.skip("usa el archivo SQLite (la prueba corre también con SQLite)")
     return tmp_path / "coordinacion.sqlite3"
 
 
 @pytest.fixture
-def engine(db_path):
+def engine(request):
     """The test's database: a new SQLite file, or with ``COORDINACION_TEST_BACKEND=postgresql`` a new database on
     the PostgreSQL server of tests/pg.py (to run the whole domain suite there: the national office may use it)."""
-    if os.environ.get("COORDINACION_TEST_BACKEND") == "postgresql":
+    if ON_POSTGRESQL:
         from tests import pg
 
         eng = make_engine(pg.new_database())
@@ -46,7 +53,7 @@ def engine(db_path):
         eng.dispose()
         pg.drop_databases()
         return
-    eng = make_engine(db_path)
+    eng = make_engine(request.getfixturevalue("db_path"))
     ensure_database(eng)
     yield eng
     eng.dispose()
@@ -94,6 +101,11 @@ def backend(request):
         pg.drop_databases()
     else:
         yield request.param
+
+
+def pytest_runtest_setup(item):
+    if ON_POSTGRESQL and item.get_closest_marker("sqlite_only"):
+        pytest.skip("propio de SQLite")
 
 
 def pytest_sessionfinish(session, exitstatus):

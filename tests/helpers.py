@@ -38,3 +38,27 @@ def flat(text: str) -> str:
     import re
 
     return re.sub(r"\s+", " ", text)
+
+
+def sync_id_sequences(session, *entities) -> None:
+    """After rows were inserted with explicit ids: on PostgreSQL move each table's id sequence past them (SQLite
+    needs nothing), so the next ordinary insert does not collide."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for entity in entities:
+        table = entity.__table__.name
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"))
+
+
+def assert_file_intact(engine) -> None:
+    """SQLite's own check of the database file (``PRAGMA integrity_check``). A server database has no file of
+    ours to check: there the table comparison the caller makes is the whole check."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"

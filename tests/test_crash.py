@@ -25,6 +25,8 @@ from models.schema import ensure_database
 from models.services import backup
 from models.services import office as office_svc
 
+pytestmark = pytest.mark.sqlite_only  # the SQLite file under a killed writer
+
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("CRASH_KILLS", "50"))
 ROWS_PER_IMPORT = 20

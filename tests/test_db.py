@@ -28,6 +28,7 @@ def test_check_constraints_reject_unknown_level(engine):
             ))
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_are_set_on_every_connection(engine):
     for _ in range(3):
         with engine.connect() as conn:

@@ -16,7 +16,7 @@ from models.importing.runner import plan_file
 from models.importing.spec import KINDS
 from models.services import authorisations as svc
 from models.services import office as office_svc
-from tests.helpers import new_establishment, table_dump
+from tests.helpers import assert_file_intact, new_establishment, table_dump
 
 DATA = Path(__file__).parent / "data" / "authorisations"
 VALID = DATA / "autorizaciones_bc.xlsx"
@@ -181,8 +181,7 @@ def test_a_crash_half_way_leaves_the_database_exactly_as_it_was(engine, factory,
     with pytest.raises(RuntimeError, match="corte de luz"):
         run_import(factory, VALID, bc.id, progress=Progress(explode))
     assert table_dump(engine) == before
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert_file_intact(engine)
 
 
 def test_cancelling_the_import_rolls_everything_back(engine, factory, units, bc):

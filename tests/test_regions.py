@@ -28,7 +28,7 @@ from models.services import region_figures as fig_svc
 from models.services import regions as svc
 from models.services.establishments import ConcurrencyError
 from models.validation import ValidationError
-from tests.helpers import new_establishment, table_dump
+from tests.helpers import assert_file_intact, new_establishment, table_dump
 
 DATA = Path(__file__).parent / "data" / "regions"
 USER = "coordinador"
@@ -626,8 +626,7 @@ def test_a_crash_or_a_cancel_half_way_leaves_the_database_as_it_was(engine, fact
     with pytest.raises(ImportCancelled):
         run_import(factory, DATA / "asignacion_bc.xlsx", bc.id, progress)
     assert table_dump(engine) == before
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert_file_intact(engine)
 
 
 HEADERS = ["CLUES", "REGION OPERATIVA", "ZONA DE SERVICIOS MEDICOS", "COORDINA LA ZONA", "CLUES HOSPITAL DE REFERENCIA"]

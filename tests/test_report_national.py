@@ -16,7 +16,7 @@ from models.services import office as office_svc
 from models.services import regions as reg_svc
 from reports import state as state_report
 from reports.catalog import ReportRequest, generate
-from tests.helpers import flat, new_establishment, pdf_pages, table_dump
+from tests.helpers import flat, new_establishment, pdf_pages, sync_id_sequences, table_dump
 
 USER = "oficina nacional"
 AS_OF = date(2026, 10, 31)
@@ -44,6 +44,7 @@ def _sonora(session, state_id: int) -> None:
     for entity, rows in ((Establishment, establishments), (WeekendRecord, records), (WeekendShift, shifts),
                          (WeekendStaff, staff)):
         session.execute(insert(entity), rows)
+    sync_id_sequences(session, Establishment, WeekendRecord)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from models.db import make_engine
 from models.schema import (
@@ -50,10 +50,12 @@ def _fresh_description(tmp_path: Path) -> dict:
         return describe_sqlite_schema(conn)
 
 
+@pytest.mark.sqlite_only  # the released snapshots are SQLite files
 def test_there_is_a_snapshot_of_the_current_schema_version():
     assert SNAPSHOTS and SNAPSHOTS[-1].name == f"schema_v{SCHEMA_VERSION}.sql"
 
 
+@pytest.mark.sqlite_only  # the released snapshots are SQLite files
 def test_models_match_the_snapshot_of_the_current_version(tmp_path):
     """If this fails, the models changed: bump SCHEMA_VERSION, add an upgrade step and a new snapshot."""
     snap_db = _db_from_snapshot(SNAPSHOTS[-1], tmp_path / "snap.sqlite3")
@@ -62,6 +64,7 @@ def test_models_match_the_snapshot_of_the_current_version(tmp_path):
         assert describe_sqlite_schema(conn) == _fresh_description(tmp_path)
 
 
+@pytest.mark.sqlite_only  # the released snapshots are SQLite files
 @pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=lambda p: p.stem)
 def test_upgrading_a_released_database_keeps_its_data_and_reaches_the_current_schema(snapshot, tmp_path):
     path = _db_from_snapshot(snapshot, tmp_path / "old.sqlite3")
@@ -110,7 +113,7 @@ def test_a_failing_upgrade_step_changes_nothing(engine, factory, bc):
         ensure_schema(engine, target=SCHEMA_VERSION + 1, steps={SCHEMA_VERSION: broken})
     assert table_dump(engine) == before
     with engine.connect() as conn:
-        columns = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(establishments)")]
+        columns = [c["name"] for c in inspect(conn).get_columns("establishments")]
         assert "extra" not in columns
 
 
@@ -121,6 +124,7 @@ def test_a_database_from_a_newer_version_is_refused_in_spanish(engine):
         ensure_database(engine)
 
 
+@pytest.mark.sqlite_only  # the released snapshots are SQLite files
 def test_a_foreign_sqlite_file_is_refused(tmp_path):
     path = tmp_path / "otro.sqlite3"
     with sqlite3.connect(path) as conn:

@@ -570,10 +570,13 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
         if defaults[c.name] is None and not c.nullable and c.name not in _STORED and c.name not in (
                 "uuid", "created_at", "updated_at", "changed_by", "version", "institution_code"):
             raise RuntimeError(f"apply_import does not know how to fill establishments.{c.name}")
-    stamp = _sql_value(now)
-    sql = (f"INSERT INTO {e.name} ({', '.join(c.name for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
     connection = session.connection()
+    # SQLite's driver takes ISO text as SQLAlchemy would store it; a server driver (psycopg) takes the objects
+    as_text = connection.dialect.name == "sqlite"
+    stamp = _sql_value(now) if as_text else now.replace(tzinfo=None)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {e.name} ({', '.join(c.name for c in columns)}) "
+           f"VALUES ({', '.join(mark for _ in columns)})")
     batch: list[tuple] = []
     row_of = itemgetter(*(c.name for c in columns))
     for planned in plan.new:
@@ -581,9 +584,10 @@ def apply_import(session: Session, plan: ImportPlan, user: str, overwrite_confli
         retired = values.get("operating_status") == OperatingStatus.BAJA.value
         values.update(uuid=str(uuid.uuid4()), created_at=stamp, updated_at=stamp, changed_by=who, version=1,
                       deleted_at=stamp if retired else None, institution_code=planned.key[2:5])
-        for key in _DATES:
-            if values[key] is not None:
-                values[key] = values[key].isoformat()
+        if as_text:
+            for key in _DATES:
+                if values[key] is not None:
+                    values[key] = values[key].isoformat()
         batch.append(row_of(values))
         done += 1
         if len(batch) == PROGRESS_EVERY:
