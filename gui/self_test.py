@@ -29,6 +29,7 @@ def run_self_test(args: argparse.Namespace) -> int:
     from gui.app import create_application, open_context
     from gui.context import AppContext
     from gui.main_window import MainWindow
+    from models.db import describe_url
     from models.services.office import Office
     from resources import resource_path
 
@@ -49,10 +50,11 @@ def run_self_test(args: argparse.Namespace) -> int:
         factory, settings, tasks, office, states, db_path = open_context(
             args.db, synchronous=True, settings_path=Path(tmp) / "preferencias.ini"
         )
-        print(f"Base de datos: {db_path} ({len(states)} entidades en el catálogo)")
+        print(f"Base de datos: {describe_url(args.db)} ({len(states)} entidades en el catálogo)")
         if len(states) != 32:
             problems.append(f"el catálogo tiene {len(states)} entidades, se esperaban 32")
-        window = MainWindow(AppContext(factory, settings, tasks, office or Office(None), db_path))
+        window = MainWindow(AppContext(factory, settings, tasks, office or Office(None), db_path,
+                                       db_label=describe_url(args.db)))
         window.show()
         app.processEvents()
         print(f"Ventana principal: {window.windowTitle()} (plataforma Qt: {app.platformName()})")

@@ -42,6 +42,13 @@ def db_path(tmp_path) -> Path:
 
 
 @pytest.fixture
+def window_db_path(tmp_path) -> Path | None:
+    """What a window's context is given as its database file: the SQLite file, or None on PostgreSQL (a server
+    database has no file to lock or back up), so the GUI tests run on both."""
+    return None if ON_POSTGRESQL else tmp_path / "coordinacion.sqlite3"
+
+
+@pytest.fixture
 def engine(request):
     """The test's database: a new SQLite file, or with ``COORDINACION_TEST_BACKEND=postgresql`` a new database on
     the PostgreSQL server of tests/pg.py (to run the whole domain suite there: the national office may use it)."""
@@ -101,6 +108,21 @@ def backend(request):
         pg.drop_databases()
     else:
         yield request.param
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass keep only the tests that meet the database through the ``engine`` fixture: the
+    rest (pure functions, the SQLite file, tests with their own ``backend`` parameter, which the ordinary pass
+    already runs on both) would only repeat the ordinary pass."""
+    if not ON_POSTGRESQL:
+        return
+    keep, drop = [], []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        (keep if "engine" in names and "backend" not in names else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_runtest_setup(item):

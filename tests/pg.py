@@ -69,24 +69,23 @@ def _template() -> str:
     return _state["template"]
 
 
-def new_database() -> str:
-    """URL of a new database holding the schema and the catalogue (dropped by :func:`drop_databases`)."""
-    template = _template()
-    name = f"ce_prueba_{os.getpid()}_{next(_counter)}"
+def _create(prefix: str, template: str) -> str:
+    name = f"{prefix}_{os.getpid()}_{next(_counter)}"
     with _admin().connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE "{template}"'))
     _state.setdefault("created", []).append(name)
     return _url_for(name)
+
+
+def new_database() -> str:
+    """URL of a new database holding the schema and the catalogue (dropped by :func:`drop_databases`)."""
+    return _create("ce_prueba", _template())
 
 
 def empty_database() -> str:
     """URL of a new database with nothing in it (to test creating the schema there)."""
     require_server()
-    name = f"ce_vacia_{os.getpid()}_{next(_counter)}"
-    with _admin().connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
-    _state.setdefault("created", []).append(name)
-    return _url_for(name)
+    return _create("ce_vacia", "template0")
 
 
 def drop_databases() -> None:

@@ -26,7 +26,7 @@ SHOTS = Path(os.environ.get("AUTH_SHOTS", "/tmp/shots"))
 
 
 @pytest.fixture
-def make_page(qtbot, factory, db_path, tmp_path):
+def make_page(qtbot, factory, window_db_path, tmp_path):
     """``make_page(national=False)``: the page on this database, shown and loaded."""
 
     def build(national: bool = False) -> AuthorisationsPage:
@@ -35,7 +35,7 @@ def make_page(qtbot, factory, db_path, tmp_path):
             if national:
                 office_svc.set_office(s, None)
             office = office_svc.get_office(s)
-        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), TaskRunner(synchronous=True), office, db_path,
+        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), TaskRunner(synchronous=True), office, window_db_path,
                          "capturista")
         page = AuthorisationsPage(ctx)
         qtbot.addWidget(page)

@@ -33,8 +33,8 @@ def ids(factory, bc) -> dict[str, int]:
 
 
 @pytest.fixture
-def window(qtbot, factory, db_path, tmp_path, bc, ids):
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+def window(qtbot, factory, window_db_path, tmp_path, bc, ids):
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     window.resize(1280, 780)
     return window
 
@@ -164,20 +164,20 @@ def test_f5_and_coming_back_recalculate(qtbot, window, factory, bc):
     assert page.card_texts()["active"] == "10"
 
 
-def test_it_opens_on_inicio_even_after_another_page_was_last(qtbot, factory, db_path, tmp_path, bc, ids):
+def test_it_opens_on_inicio_even_after_another_page_was_last(qtbot, factory, window_db_path, tmp_path, bc, ids):
     prefs = tmp_path / "prefs.ini"
-    first = build_window(qtbot, factory, db_path, prefs)
+    first = build_window(qtbot, factory, window_db_path, prefs)
     first.show_page(first.weekend)
     first.close()
     Settings(prefs).set(S.LAST_PAGE, 3)  # what an older version remembered
-    second = build_window(qtbot, factory, db_path, prefs)
+    second = build_window(qtbot, factory, window_db_path, prefs)
     assert second.stack.currentWidget() is second.dashboard and second.dashboard.card_texts() == EXPECTED
 
 
-def test_the_national_office_sees_the_country_and_opens_all_states(qtbot, factory, db_path, tmp_path, bc, ids):
+def test_the_national_office_sees_the_country_and_opens_all_states(qtbot, factory, window_db_path, tmp_path, bc, ids):
     with factory.begin() as s:
         office_svc.set_office(s, None)
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     page = window.dashboard
     assert page.subtitle.text() == "Nacional (todas las entidades)"
     texts = page.card_texts()

@@ -14,8 +14,8 @@ from tests.helpers import new_establishment
 
 
 @pytest.fixture
-def window(qtbot, factory, db_path, tmp_path, bc):
-    return build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+def window(qtbot, factory, window_db_path, tmp_path, bc):
+    return build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
 
 
 def type_text(qtbot, line_edit, text: str) -> None:
@@ -183,10 +183,10 @@ def test_page_proxy_passes_qtmodeltester(qtmodeltester, window, factory, bc):
     qtmodeltester.check(page.model)
 
 
-def test_filters_columns_and_geometry_are_remembered(qtbot, factory, db_path, tmp_path, bc):
+def test_filters_columns_and_geometry_are_remembered(qtbot, factory, window_db_path, tmp_path, bc):
     new_establishment(factory, bc.id, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     prefs = tmp_path / "prefs.ini"
-    first = build_window(qtbot, factory, db_path, prefs)
+    first = build_window(qtbot, factory, window_db_path, prefs)
     page = first.establishments
     page.search.setText("mexicali")
     page.level_filter.setCurrentIndex(page.level_filter.findData("SEGUNDO"))
@@ -196,7 +196,7 @@ def test_filters_columns_and_geometry_are_remembered(qtbot, factory, db_path, tm
     first.resize(1111, 666)
     first.close()
 
-    second = build_window(qtbot, factory, db_path, prefs)
+    second = build_window(qtbot, factory, window_db_path, prefs)
     page = second.establishments
     assert page.search.text() == "mexicali"
     assert page.level_filter.currentData() == "SEGUNDO"
@@ -221,12 +221,12 @@ def test_first_start_dialog_offers_the_adhered_states_and_the_national_office(qa
     assert ok.isEnabled() and dialog.choice() == NATIONAL_CHOICE
 
 
-def test_national_office_sees_every_state_with_a_state_column(qtbot, factory, db_path, tmp_path):
+def test_national_office_sees_every_state_with_a_state_column(qtbot, factory, window_db_path, tmp_path):
     with factory.begin() as s:
         office_svc.set_office(s, None)
     new_establishment(factory, 2, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     new_establishment(factory, 26, "SRIMB000001", "Hospital General del Estado", "SEGUNDO")
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     page = window.establishments
     assert page.proxy.rowCount() == 2
     assert page.model.headerData(page.model.columnCount() - 1, Qt.Orientation.Horizontal) == "Entidad"

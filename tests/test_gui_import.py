@@ -38,8 +38,8 @@ def qro(factory) -> office_svc.StateInfo:
 
 
 @pytest.fixture
-def window(qtbot, factory, db_path, tmp_path, qro):
-    return build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+def window(qtbot, factory, window_db_path, tmp_path, qro):
+    return build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
 
 
 def click(qtbot, wizard: ImportWizard, which: QWizard.WizardButton) -> None:
@@ -320,9 +320,9 @@ def test_template_download_writes_the_headers(qtbot, window, tmp_path):
     wizard.reject()
 
 
-def test_equivalences_wizard_links_the_previous_clues(qtbot, factory, db_path, tmp_path, bc):
+def test_equivalences_wizard_links_the_previous_clues(qtbot, factory, window_db_path, tmp_path, bc):
     existing = new_establishment(factory, bc.id, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     page = window.establishments
     page.import_equivalences_action.trigger()
     wizard = page.import_wizard

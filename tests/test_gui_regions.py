@@ -32,8 +32,8 @@ def units(factory, bc) -> dict[str, int]:
 
 
 @pytest.fixture
-def window(qtbot, factory, db_path, tmp_path, bc, units):
-    return build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+def window(qtbot, factory, window_db_path, tmp_path, bc, units):
+    return build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
 
 
 def open_page(window):
@@ -401,13 +401,13 @@ def test_import_assignments_through_the_wizard_reloads_the_tree(qtbot, window, f
     qtbot.mouseClick(wizard.button(B.FinishButton), Qt.MouseButton.LeftButton)
 
 
-def test_national_office_chooses_the_state(qtbot, factory, db_path, tmp_path):
+def test_national_office_chooses_the_state(qtbot, factory, window_db_path, tmp_path):
     with factory.begin() as s:
         office_svc.set_office(s, None)
         sonora = office_svc.find_state(s, "SR")
     new_establishment(factory, 2, "BCIMB000355", "Hospital General Mexicali", "SEGUNDO")
     new_establishment(factory, sonora.id, "SRIMB000001", "Hospital General del Estado", "SEGUNDO")
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     page = open_page(window)
     combo = page.state_combo
     assert combo is not None and combo.currentText() == "Baja California"  # adhered states first
@@ -416,7 +416,7 @@ def test_national_office_chooses_the_state(qtbot, factory, db_path, tmp_path):
     assert page.unassigned_model.unit_at(0).clues == "SRIMB000001" and page.unassigned_model.total == 1
     assert page.consistency.report.state_name == "Sonora"
     window.close()
-    again = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    again = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     assert open_page(again).state_combo.currentText() == "Sonora"  # remembered
 
 
@@ -435,15 +435,15 @@ def test_models_pass_qtmodeltester_and_the_toolbar_fits(qtmodeltester, window, f
                                               page.reload_action)] == ["F2", "Del", "Ctrl+Z", "F5"]
 
 
-def test_layout_is_remembered(qtbot, factory, db_path, tmp_path, bc, units):
+def test_layout_is_remembered(qtbot, factory, window_db_path, tmp_path, bc, units):
     prefs = tmp_path / "prefs.ini"
-    first = build_window(qtbot, factory, db_path, prefs)
+    first = build_window(qtbot, factory, window_db_path, prefs)
     page = open_page(first)
     page.search.setText("tecate")
     page.referrals_panel.threshold.setValue(45)
     page.tabs.setCurrentIndex(2)
     first.close()
-    second = build_window(qtbot, factory, db_path, prefs)
+    second = build_window(qtbot, factory, window_db_path, prefs)
     assert second.stack.currentWidget() is second.dashboard  # the window always opens on «Inicio»
     page = open_page(second)  # read when shown, with the layout it had
     assert page.search.text() == "tecate" and page.unassigned_model.rowCount() == 1

@@ -49,7 +49,7 @@ def structure(factory, bc):
 
 
 @pytest.fixture
-def make_page(qtbot, factory, db_path, tmp_path):
+def make_page(qtbot, factory, window_db_path, tmp_path):
     """``make_page(national=False)``: the page on this database with a threaded task runner, shown."""
     runners: list[TaskRunner] = []
 
@@ -61,7 +61,7 @@ def make_page(qtbot, factory, db_path, tmp_path):
             office = office_svc.get_office(s)
         runner = TaskRunner()
         runners.append(runner)
-        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), runner, office, db_path, "capturista")
+        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), runner, office, window_db_path, "capturista")
         page = ReportsPage(ctx)
         qtbot.addWidget(page)
         page.resize(1440, 820)

@@ -83,7 +83,7 @@ def test_users_dialog_adds_resets_and_deactivates_through_the_services(qtbot, fa
     assert not other.reset_password("admin", "Cualquier-1") and "no existe o está desactivado" in other.message.text()
 
 
-def test_the_window_hides_what_the_role_may_not_do(qtbot, factory, bc, db_path, tmp_path):
+def test_the_window_hides_what_the_role_may_not_do(qtbot, factory, bc, window_db_path, tmp_path):
     from gui.main_window import MainWindow
 
     create_application([])
@@ -96,7 +96,7 @@ def test_the_window_hides_what_the_role_may_not_do(qtbot, factory, bc, db_path, 
 
     def window(name):
         info = users.sign_in(factory, name, PASSWORD)
-        ctx = AppContext(factory, Settings(tmp_path / f"{name}.ini"), TaskRunner(synchronous=True), office, db_path,
+        ctx = AppContext(factory, Settings(tmp_path / f"{name}.ini"), TaskRunner(synchronous=True), office, window_db_path,
                          info.username, info)
         w = MainWindow(ctx)
         qtbot.addWidget(w)

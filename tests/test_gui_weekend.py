@@ -28,7 +28,7 @@ HIRED = TODAY - timedelta(days=30)
 
 
 @pytest.fixture
-def make_page(qtbot, factory, db_path, tmp_path):
+def make_page(qtbot, factory, window_db_path, tmp_path):
     """``make_page(national=False)``: the page on this database, shown and loaded."""
 
     def build(national: bool = False) -> WeekendPage:
@@ -37,7 +37,7 @@ def make_page(qtbot, factory, db_path, tmp_path):
             if national:
                 office_svc.set_office(s, None)
             office = office_svc.get_office(s)
-        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), TaskRunner(synchronous=True), office, db_path,
+        ctx = AppContext(factory, Settings(tmp_path / "p.ini"), TaskRunner(synchronous=True), office, window_db_path,
                          "capturista")
         page = WeekendPage(ctx)
         qtbot.addWidget(page)
@@ -422,10 +422,10 @@ def test_search_pending_filter_and_cut_off_date(qtbot, make_page, factory, bc, t
     assert again.search.text() == "florido" and again.pending_only.isChecked()
 
 
-def test_main_window_lists_the_weekend_page(qtbot, factory, db_path, tmp_path, bc):
+def test_main_window_lists_the_weekend_page(qtbot, factory, window_db_path, tmp_path, bc):
     from tests.gui_helpers import build_window
 
-    window = build_window(qtbot, factory, db_path, tmp_path / "prefs.ini")
+    window = build_window(qtbot, factory, window_db_path, tmp_path / "prefs.ini")
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert titles[:5] == ["Inicio", "Establecimientos", "Regionalización", "Fin de semana", "Autorizaciones"]
     window.nav.setCurrentRow(titles.index("Fin de semana"))

@@ -13,7 +13,8 @@ def test_ci_runs_the_test_command_written_in_the_readme():
     extracted = subprocess.run(
         ["bash", ".ci/run"], cwd=ROOT, capture_output=True, text=True, check=True, env={**os.environ, "CI_DRY_RUN": "1"},
     ).stdout.strip()
-    assert extracted == 'python3 -m pip install ".[test]" && QT_QPA_PLATFORM=offscreen python3 -m pytest'
+    assert extracted == ('python3 -m pip install ".[test]" && QT_QPA_PLATFORM=offscreen python3 -m pytest && '
+                         'COORDINACION_TEST_BACKEND=postgresql QT_QPA_PLATFORM=offscreen python3 -m pytest -k "not gui"')
     assert f"```\n{extracted}\n```" in readme
 
 
