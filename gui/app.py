@@ -112,12 +112,11 @@ def run_gui(args: argparse.Namespace) -> int:
     from models.schema import SchemaError
 
     from gui.backups import ABORT, acquire_instance_lock, backup_folder, recover_if_damaged
+    from models.db import describe_url, is_url
 
     configure_logging()
     app = create_application()
     install_excepthook()
-    from models.db import describe_url, is_url
-
     db_file = Path(args.db)
     lock = None
     if not is_url(args.db):  # a SQLite file: one window per database, and the start-up integrity check

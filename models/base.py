@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+
 def _check_subject(constraint, _table) -> str:
     """What a CHECK constraint is named after: the column for an enum's own CHECK (two columns of one enum in a
     table would otherwise share a name, which PostgreSQL refuses), else the constraint's given name."""
