@@ -101,3 +101,26 @@ def test_a_server_database_with_other_tables_is_refused(server):
     with pytest.raises(SchemaError, match="no es una base de datos"):
         ensure_database(engine)
     engine.dispose()
+
+
+def test_a_large_package_leaves_fresh_planner_statistics(tmp_path, server):
+    """After a package of thousands of records the server's statistics describe the new rows at once (not only
+    when autovacuum gets to them): the next package is planned for the real table sizes."""
+    from sqlalchemy import insert
+
+    from models.entities import Establishment
+    from models.exchange.importer import ANALYZE_FROM
+    from tests.test_exchange_support import Office, state_id
+
+    state, national = Office(tmp_path, "bc", "02"), Office(tmp_path, "nacional", None, "postgresql")
+    count = ANALYZE_FROM + 200
+    with state.session() as s:
+        bc = state_id(s, "02")
+        s.execute(insert(Establishment), [
+            {"clues": f"BCIMB{n:06d}", "name": f"Unidad {n}", "state_id": bc, "institution_code": "IMB",
+             "level_of_care": "PRIMER", "changed_by": "ana"} for n in range(1, count + 1)])
+    summary = national.import_(state.export())
+    assert summary.applied == count
+    with national.engine.connect() as conn:
+        estimated = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'establishments'")).scalar()
+    assert estimated >= count  # never analysed would be -1; analysed before the import, a few dozen

@@ -29,7 +29,7 @@ from models.exchange.package import (
     write_container,
 )
 from models.exchange.tables import SPECS
-from models.exchange.wire import chunks
+from models.exchange.wire import member_of
 from models.paths import current_username
 from models.services import audit
 
@@ -215,16 +215,15 @@ def _mark_known(session: Session, peer: str, carried: dict[str, list], skip: set
         if not wanted:
             continue
         current: dict[str, int] = {}
-        for part in chunks(list(wanted)):
-            current.update(session.execute(select(spec.table.c.uuid, spec.table.c.version).where(
-                spec.table.c.uuid.in_(part))).all())
+        for condition in member_of(session, spec.table.c.uuid, wanted):
+            current.update(session.execute(select(spec.table.c.uuid, spec.table.c.version).where(condition)).all())
         confirmed = {u: (d, v) for u, (v, d) in wanted.items() if current.get(u) == v}
         if not confirmed:
             continue
         existing = set()
-        for part in chunks(list(confirmed)):
+        for condition in member_of(session, ExchangeSync.record_uuid, confirmed):
             existing.update(session.scalars(select(ExchangeSync.record_uuid).where(
-                ExchangeSync.peer == peer, ExchangeSync.record_uuid.in_(part))))
+                ExchangeSync.peer == peer, condition)))
         new = [{"peer": peer, "record_uuid": u, "table_name": table_name, "recv_version": None, "common_hash": None,
                 "common_version": None, "known_hash": d, "known_version": v}
                for u, (d, v) in confirmed.items() if u not in existing]

@@ -38,6 +38,7 @@ from models.exchange.wire import (
     dumps_line,
     ids_for_uuids,
     load_local_rows,
+    member_of,
     parse_timestamp,
     record_hash,
     scope_column,
@@ -199,9 +200,8 @@ class Applier:
         pspec = SPECS[parent_name]
         query, state_col = scope_column(pspec, select(pspec.table.c.uuid))
         query = query.add_columns(state_col)
-        for part in chunks(wanted):
-            self.local_state[parent_name].update(
-                self.s.execute(query.where(pspec.table.c.uuid.in_(part))).all())
+        for condition in member_of(self.s, pspec.table.c.uuid, wanted):
+            self.local_state[parent_name].update(self.s.execute(query.where(condition)).all())
 
     def _state_of(self, spec: TableSpec, data: dict) -> int | None:
         if not spec.scope:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models.entities import AppMeta, ExchangeConflict, ExchangePackage, ExchangeSync, State
 from models.entities.exchange import ACK, OPEN, PACKAGE, RECEIVED, SENT
 from models.exchange.package import E_NO_OFFICE, NATIONAL, PackageError
-from models.exchange.wire import chunks
+from models.exchange.wire import member_of
 from models.services import office as office_svc
 
 OFFICE_ID_KEY = "office_id"
@@ -114,8 +114,8 @@ def _sync_columns():
 def load_sync(session: Session, peer: str, uuids: list[str]) -> dict[str, SyncState]:
     out: dict[str, SyncState] = {}
     s = ExchangeSync
-    for part in chunks(uuids):
-        for row in session.execute(select(*_sync_columns()).where(s.peer == peer, s.record_uuid.in_(part))):
+    for condition in member_of(session, s.record_uuid, uuids):
+        for row in session.execute(select(*_sync_columns()).where(s.peer == peer, condition)):
             out[row[0]] = SyncState(*row[1:])
     return out
 
@@ -129,8 +129,8 @@ def load_sync_table(session: Session, peer: str, table_name: str) -> dict[str, S
 def uuids_with_sync(session: Session, uuids: list[str]) -> set[str]:
     """Which of these records have ever been exchanged with any office."""
     out: set[str] = set()
-    for part in chunks(uuids):
-        out.update(session.scalars(select(ExchangeSync.record_uuid).where(ExchangeSync.record_uuid.in_(part))))
+    for condition in member_of(session, ExchangeSync.record_uuid, uuids):
+        out.update(session.scalars(select(ExchangeSync.record_uuid).where(condition)))
     return out
 
 
@@ -152,8 +152,8 @@ def save_sync(session: Session, peer: str, rows: dict[str, tuple[str, SyncState]
 def forget_known(session: Session, peer: str, uuids: list[str]) -> None:
     """The peer may now hold another version of these records (one is on its way): stop skipping them."""
     t = ExchangeSync.__table__
-    for part in chunks(uuids):
-        session.execute(update(t).where(t.c.peer == peer, t.c.record_uuid.in_(part)).values(
+    for condition in member_of(session, t.c.record_uuid, uuids):
+        session.execute(update(t).where(t.c.peer == peer, condition).values(
             known_hash=None, known_version=None))
 
 
@@ -164,8 +164,8 @@ def open_conflicts(session: Session, uuids: list[str] | None = None) -> dict[str
     if uuids is None:
         return dict(session.execute(query).all())
     out: dict[str, int] = {}
-    for part in chunks(uuids):
-        out.update(session.execute(query.where(c.record_uuid.in_(part))).all())
+    for condition in member_of(session, c.record_uuid, uuids):
+        out.update(session.execute(query.where(condition)).all())
     return out
 
 

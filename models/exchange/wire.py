@@ -50,6 +50,24 @@ def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
+def member_of(session: Session, column, values: Iterable) -> Iterator:
+    """Conditions "``column`` is one of ``values``", batched for the backend: SQLite takes at most CHUNK bound
+    parameters per statement, so ``IN`` lists of that size; PostgreSQL takes the whole list as one array
+    parameter (``= ANY``): one query, nothing rendered per value (imports of 30,000 records spent ~2 s
+    rendering and parsing ``IN`` lists there)."""
+    values = list(values)
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        yield column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return
+    for part in chunks(values):
+        yield column.in_(part)
+
+
 def to_json_value(value: Any) -> Any:
     """A database value as JSON: ISO dates and times (UTC for timestamps), enum values."""
     if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
@@ -291,8 +309,8 @@ def load_local_rows(session: Session, spec: TableSpec, uuids: list[str]) -> dict
     """Local rows with the given uuids, as ``uuid → WireRow``."""
     out: dict[str, WireRow] = {}
     base = wire_select(spec)
-    for part in chunks(uuids):
-        for row in wire_rows(spec, session.execute(base.where(spec.table.c.uuid.in_(part)))):
+    for condition in member_of(session, spec.table.c.uuid, uuids):
+        for row in wire_rows(spec, session.execute(base.where(condition))):
             out[row.uuid] = row
     return out
 
@@ -301,8 +319,8 @@ def load_local(session: Session, spec: TableSpec, uuids: list[str]) -> dict[str,
     """Local rows with the given uuids, as ``uuid → (id, wire record)``."""
     out: dict[str, tuple[int, dict]] = {}
     base = wire_select(spec)
-    for part in chunks(uuids):
-        rows = session.execute(base.where(spec.table.c.uuid.in_(part))).all()
+    for condition in member_of(session, spec.table.c.uuid, uuids):
+        rows = session.execute(base.where(condition)).all()
         for local_id, record in rows_to_wire(spec, rows):
             out[record["uuid"]] = (local_id, record)
     return out
@@ -313,8 +331,8 @@ def ids_for_uuids(session: Session, table_name: str, uuids: Iterable[str]) -> di
     table = Base.metadata.tables[table_name]
     wanted = sorted(set(uuids))
     out: dict[str, int] = {}
-    for part in chunks(wanted):
-        out.update(session.execute(select(table.c.uuid, table.c.id).where(table.c.uuid.in_(part))).all())
+    for condition in member_of(session, table.c.uuid, wanted):
+        out.update(session.execute(select(table.c.uuid, table.c.id).where(condition)).all())
     return out
 
 
