@@ -103,9 +103,10 @@ def test_a_server_database_with_other_tables_is_refused(server):
     engine.dispose()
 
 
-def test_a_large_package_leaves_fresh_planner_statistics(tmp_path, server):
-    """After a package of thousands of records the server's statistics describe the new rows at once (not only
-    when autovacuum gets to them): the next package is planned for the real table sizes."""
+def test_a_large_package_is_copied_whole_and_leaves_fresh_planner_statistics(tmp_path, server):
+    """A package of thousands of records goes in through COPY with every value as sent, and the server's
+    statistics describe the new rows at once (not only when autovacuum gets to them): the next package is
+    planned for the real table sizes."""
     from sqlalchemy import insert
 
     from models.entities import Establishment
@@ -121,6 +122,7 @@ def test_a_large_package_leaves_fresh_planner_statistics(tmp_path, server):
              "level_of_care": "PRIMER", "changed_by": "ana"} for n in range(1, count + 1)])
     summary = national.import_(state.export())
     assert summary.applied == count
+    assert national.content("02") == state.content("02")  # rows written by COPY hold exactly what was sent
     with national.engine.connect() as conn:
         estimated = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'establishments'")).scalar()
     assert estimated >= count  # never analysed would be -1; analysed before the import, a few dozen

@@ -37,6 +37,7 @@ from models.exchange.wire import (
     converter,
     dumps_line,
     ids_for_uuids,
+    insert_rows,
     load_local_rows,
     member_of,
     parse_timestamp,
@@ -528,7 +529,7 @@ class Applier:
                     row[fk.column] = None
             inserts.append(row)
         if inserts:
-            conn.execute(insert(table), inserts)
+            insert_rows(self.s, table, inserts)
             self.ids[spec.name].update(ids_for_uuids(self.s, spec.name, [row["uuid"] for row in inserts]))
         updates = []
         for plan in plans.values():

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid as uuid_mod
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from models.entities import AppMeta, ExchangeConflict, ExchangePackage, ExchangeSync, State
 from models.entities.exchange import ACK, OPEN, PACKAGE, RECEIVED, SENT
 from models.exchange.package import E_NO_OFFICE, NATIONAL, PackageError
-from models.exchange.wire import member_of
+from models.exchange.wire import insert_rows, member_of
 from models.services import office as office_svc
 
 OFFICE_ID_KEY = "office_id"
@@ -142,7 +142,7 @@ def save_sync(session: Session, peer: str, rows: dict[str, tuple[str, SyncState]
     old = [{"k_peer": peer, "k_uuid": u, **{f"p_{f}": getattr(st, f) for f in _SYNC_FIELDS}}
            for u, (table, st) in rows.items() if u in existing]
     if new:
-        session.execute(insert(t), new)
+        insert_rows(session, t, new)
     if old:
         stmt = update(t).where(t.c.peer == bindparam("k_peer"), t.c.record_uuid == bindparam("k_uuid")).values(
             {f: bindparam(f"p_{f}") for f in _SYNC_FIELDS})

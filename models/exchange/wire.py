@@ -68,6 +68,43 @@ def member_of(session: Session, column, values: Iterable) -> Iterator:
         yield column.in_(part)
 
 
+# Below this many rows executemany is as quick as COPY and simpler.
+COPY_FROM = 500
+
+
+def insert_rows(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows (all with the same keys). On PostgreSQL a large batch goes through COPY, several times
+    quicker than executemany there; the columns' Python defaults and bind conversions are applied as an ORM
+    insert would. Elsewhere (SQLite) a plain executemany."""
+    if not rows:
+        return
+    conn = session.connection()
+    keys = list(rows[0])
+    if conn.dialect.name != "postgresql" or len(rows) < COPY_FROM or any(len(r) != len(keys) for r in rows):
+        conn.execute(table.insert(), rows)
+        return
+    dialect = conn.dialect
+    filled: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None or column.primary_key:
+            continue
+        arg = column.default.arg
+        filled[column.name] = arg(None) if callable(arg) else arg
+    names = keys + list(filled)
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    extra = tuple(filled.values())
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                values = [row[k] for k in keys]
+                values.extend(extra)
+                copy.write_row([p(v) if p is not None and v is not None else v for p, v in zip(processors, values)])
+    finally:
+        cursor.close()
+
+
 def to_json_value(value: Any) -> Any:
     """A database value as JSON: ISO dates and times (UTC for timestamps), enum values."""
     if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
