@@ -338,6 +338,26 @@ def test_an_ack_is_idempotent_and_refused_where_it_was_made(bc, national):
     assert err.value.code == pk.E_KIND
 
 
+def test_importing_an_ack_needs_the_import_permission(bc, national):
+    from models.enums import UserRole
+    from models.services import users
+
+    with bc.session() as s:
+        add_establishment(s, "02", "BCIMB000001", "Centro de Salud A")
+        users.create_first_admin(s, "admin", "Administración", "Bienestar-2026")
+        users.add_user(s, "admin", "lectora", "Sólo consulta", UserRole.CONSULTA, state_id(s, "02"), "Bienestar-2026")
+    national.import_(bc.export())
+    path = national.folder / "acuse.cepkg"
+    with national.session() as s:
+        ex.make_ack(s, path)
+    before = bc.dump()
+    with pytest.raises(PermissionError, match="no permite importar"), bc.session() as s:
+        ex.import_ack(s, path, user="lectora")
+    assert bc.dump() == before
+    with bc.session() as s:
+        assert ex.import_ack(s, path, user="admin").confirmed == [1]
+
+
 def _conflict(bc: Office, national: Office) -> ex.ConflictInfo:
     with bc.session() as s:
         add_establishment(s, "02", "BCIMB000001", "Centro de Salud A", municipality="Tecate")

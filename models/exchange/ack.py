@@ -31,7 +31,7 @@ from models.exchange.package import (
 from models.exchange.tables import SPECS
 from models.exchange.wire import member_of
 from models.paths import current_username
-from models.services import audit
+from models.services import audit, users
 
 ALL_OFFICES = "*"
 E_NOT_OURS = "ajeno"
@@ -161,6 +161,8 @@ def import_ack(session: Session, path: str | Path, *, user: str | None = None) -
     if info.target_office not in (own_code, ALL_OFFICES):
         raise PackageError(E_WRONG_STATE, f"El acuse es para {ledger.office_label(session, info.target_office)}, no "
                                           f"para {current.label}. No se cambió nada.")
+    scope = ledger.state_id_of(session, info.source_office) if current.is_national else current.state.id
+    users.require(session, user, users.IMPORT, scope)
     summary = AckImportSummary(issuer)
     if ledger.already_received(session, info.package_id):
         summary.already_imported = True
