@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from models.base import utcnow
+from models.services.documents import file_sha256
 
 FORMAT_NAME = "cepkg"
 FORMAT_VERSION = 1
@@ -104,14 +105,6 @@ def office_text(code: str) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def new_manifest(kind: str, *, schema_version: int, source_office: str, source_office_id: str, source_label: str,

@@ -295,23 +295,15 @@ def _safe_relative(stored_name: str) -> Path | None:
     return Path(folder) / name
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _copy_checked(source: Path, dest: Path, sha: str) -> None:
     """Copy ``source`` to ``dest`` through a temp file; raises BackupError when the copy does not match ``sha``."""
+    from models.services.documents import file_sha256
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(source, tmp)
-        if _sha256(tmp) != sha:
+        if file_sha256(tmp) != sha:
             raise BackupError(f"«{source.name}» no coincide con su huella registrada (archivo alterado).")
         _fsync_file(tmp)
         os.replace(tmp, dest)
@@ -320,6 +312,8 @@ def _copy_checked(source: Path, dest: Path, sha: str) -> None:
 
 
 def _sync_documents(db: Path, source_root: Path, dest_root: Path, *, check_existing: bool) -> DocumentsResult:
+    from models.services.documents import file_sha256
+
     result = DocumentsResult()
     for stored_name, sha in _referenced_documents(db):
         relative = _safe_relative(stored_name)
@@ -327,7 +321,7 @@ def _sync_documents(db: Path, source_root: Path, dest_root: Path, *, check_exist
             result.problems.append(f"Ruta de documento no válida: «{stored_name}».")
             continue
         dest = dest_root / relative
-        if dest.is_file() and (not check_existing or _sha256(dest) == sha):
+        if dest.is_file() and (not check_existing or file_sha256(dest) == sha):
             result.already += 1
             continue
         source = source_root / relative
